@@ -1,0 +1,28 @@
+//! # capas-core: the engine behind the capas labs
+//!
+//! A container image is a stack of read-only layers plus a small JSON config, all stored by
+//! the SHA-256 of their bytes. This crate is that engine, written to be read next to the
+//! course: each module is one concept, named as Docker and the OCI image spec name it.
+//!
+//! # Layout
+//!
+//! | module | concept | lab | slide deck |
+//! | --- | --- | --- | --- |
+//! | [`digest`] | content addresses: `sha256:…`, short IDs, diff IDs, chain IDs | lab02 | `slides/lab02` |
+//! | [`store`] | the content-addressed store on disk, its lock and atomic writes | lab02 | `slides/lab02` |
+//! | [`layer`] | layer tars: deterministic creation, safe unpack, sizes as Docker counts | lab03 | `slides/lab03` |
+//! | [`reference`] | image names: `alpine` means `docker.io/library/alpine:latest` | lab04 | `slides/lab04` |
+//! | [`image`] | manifest + config, image ID, history, resolving what a user typed | lab01, lab04 | `slides/lab01` |
+//! | [`samples`] | the built-in sample registry: alpine, nginx, debian, busybox, hello-world | lab04, lab05 | `slides/lab05` |
+//! | [`archive`] | save / load: docker-archive and OCI layout tars | lab02 | `slides/lab02` |
+//!
+//! Nothing here prints or reads the terminal: functions return values and typed errors, and the
+//! `capas` command (crate `capas-labs`) turns them into Docker-shaped text.
+
+pub mod digest;
+pub mod image;
+pub mod layer;
+pub mod reference;
+pub mod store;
+
+pub use oci_spec;
