@@ -39,21 +39,22 @@
 //! use capas_core::{archive, image, store::Store};
 //! let store = Store::open("/tmp/capas-doc")?;
 //! let index = store.index()?;
-//! let record = image::resolve(&index, "alpine:3.19")?.clone();
+//! let record = image::resolve(&index, "alpine:3.19")?;
 //! let names: Vec<_> = record.tags().cloned().collect();
 //! let file = std::fs::File::create("/tmp/alpine.tar")?;
-//! archive::save(&store, &[(record, names)], archive::Format::DockerArchive, file)?;
+//! archive::save(&store, &[(record.clone(), names)], archive::Format::DockerArchive, file)?;
 //! // …then `docker load -i /tmp/alpine.tar` prints `Loaded image: alpine:3.19`.
 //!
 //! let other = Store::open("/tmp/capas-doc-2")?;
 //! let report = archive::load(&other.lock()?, std::fs::File::open("/tmp/alpine.tar")?)?;
-//! assert_eq!(report.images[0].id, index.by_reference(&"alpine:3.19".parse()?).unwrap().id);
+//! assert_eq!(report.images[0].id, record.id); // same config bytes, same image ID
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::Path;
 
 use flate2::read::{GzDecoder, MultiGzDecoder};
 use oci_spec::image::{
@@ -544,72 +545,61 @@ pub fn save(
     }
 
     // Write, in name order: blobs/…, index.json, manifest.json, oci-layout, repositories.
-    let mut counted = CountingWriter {
-        inner: BufWriter::with_capacity(1 << 20, out),
-        count: 0,
-    };
-    {
-        let mut tar = tar::Builder::new(&mut counted);
-        append_dir(&mut tar, "blobs/")?;
-        append_dir(&mut tar, "blobs/sha256/")?;
-        for (digest, blob) in &blobs {
-            let path = format!("blobs/sha256/{}", digest.hex());
-            match &blob.source {
-                Source::Bytes(bytes) => append_file(&mut tar, &path, blob.mtime, bytes)?,
-                Source::Stored { blob: stored, size } => {
-                    let mut reader = store.open_blob(stored)?;
-                    append_stream(&mut tar, &path, blob.mtime, *size, &mut reader)?;
-                }
-                Source::Gunzip { blob: stored, size } => {
-                    let mut reader = store.open_blob(stored)?;
-                    append_stream(
-                        &mut tar,
-                        &path,
-                        blob.mtime,
-                        *size,
-                        GzDecoder::new(&mut reader),
-                    )?;
-                    // gunzip stops at the end of the gzip stream: check the whole blob.
-                    reader
-                        .check_to_end()
-                        .map_err(|e| store_io(e, "reading blob"))?;
-                }
+    let mut tar = TarWriter::new(out);
+    tar.dir("blobs/")?;
+    tar.dir("blobs/sha256/")?;
+    for (digest, blob) in &blobs {
+        let path = format!("blobs/sha256/{}", digest.hex());
+        match &blob.source {
+            Source::Bytes(bytes) => tar.file(&path, blob.mtime, bytes)?,
+            Source::Stored { blob: stored, size } => {
+                let mut reader = store.open_blob(stored)?;
+                tar.stream(
+                    &path,
+                    blob.mtime,
+                    *size,
+                    &mut reader,
+                    &store.blob_path(stored),
+                )?;
+            }
+            Source::Gunzip { blob: stored, size } => {
+                let from = store.blob_path(stored);
+                let mut reader = store.open_blob(stored)?;
+                tar.stream(&path, blob.mtime, *size, GzDecoder::new(&mut reader), &from)?;
+                // gunzip stops at the end of the gzip stream: check the whole blob.
+                reader
+                    .check_to_end()
+                    .map_err(|e| store_io(e, "reading blob", &from))?;
             }
         }
-        let index = json!({
-            "schemaVersion": 2,
-            "mediaType": MediaType::ImageIndex.to_string(),
-            "manifests": index_entries,
-        });
-        append_file(&mut tar, "index.json", 0, &to_json(&index, false)?)?;
-        if format == Format::DockerArchive {
-            // Docker writes these two with Go's json.Encoder: compact, one newline at the end.
-            let manifest_json = to_json(&Value::from(manifest_items), true)?;
-            append_file(&mut tar, "manifest.json", 0, &manifest_json)?;
-        }
-        append_file(
-            &mut tar,
-            "oci-layout",
-            0,
-            br#"{"imageLayoutVersion": "1.0.0"}"#,
-        )?;
-        if format == Format::DockerArchive && !repositories.is_empty() {
-            let repos = serde_json::to_value(&repositories).map_err(|e| ArchiveError::Invalid {
-                what: "repositories".into(),
-                reason: e.to_string(),
-            })?;
-            append_file(&mut tar, "repositories", 0, &to_json(&repos, true)?)?;
-        }
-        tar.finish()
-            .map_err(|source| ArchiveError::Write { source })?;
     }
-    counted
-        .flush()
-        .map_err(|source| ArchiveError::Write { source })?;
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": MediaType::ImageIndex.to_string(),
+        "manifests": index_entries,
+    });
+    tar.file("index.json", 0, &to_json(&index, false)?)?;
+    if format == Format::DockerArchive {
+        // Docker writes these two with Go's json.Encoder: compact, one newline at the end.
+        tar.file(
+            "manifest.json",
+            0,
+            &to_json(&Value::from(manifest_items), true)?,
+        )?;
+    }
+    tar.file("oci-layout", 0, br#"{"imageLayoutVersion": "1.0.0"}"#)?;
+    if format == Format::DockerArchive && !repositories.is_empty() {
+        let repos = serde_json::to_value(&repositories).map_err(|e| ArchiveError::Invalid {
+            what: "repositories".into(),
+            reason: e.to_string(),
+        })?;
+        tar.file("repositories", 0, &to_json(&repos, true)?)?;
+    }
+    let bytes = tar.finish()?;
     Ok(SaveReport {
         images: report,
         blobs: blobs.len(),
-        bytes: counted.count,
+        bytes,
     })
 }
 
@@ -680,12 +670,13 @@ fn read_head(store: &Store, blob: &Digest) -> Result<Vec<u8>> {
 
 /// Gunzips a stored blob to learn its uncompressed size, checking its diff ID on the way.
 fn measure_gzip(store: &Store, blob: &Digest, expected: &DiffId) -> Result<u64> {
+    let path = store.blob_path(blob);
     let mut reader = store.open_blob(blob)?;
     let (found, size) = Digest::of_reader(GzDecoder::new(&mut reader))
-        .map_err(|e| store_io(e, "gunzipping blob"))?;
+        .map_err(|e| store_io(e, "gunzipping blob", &path))?;
     reader
         .check_to_end()
-        .map_err(|e| store_io(e, "reading blob"))?;
+        .map_err(|e| store_io(e, "reading blob", &path))?;
     if &found != expected.digest() {
         return Err(StoreError::DiffIdMismatch {
             blob: blob.clone(),
@@ -698,130 +689,129 @@ fn measure_gzip(store: &Store, blob: &Digest, expected: &DiffId) -> Result<u64> 
 }
 
 /// An `io::Error` from reading the store: the store's own error when it carries one (a corrupt
-/// blob), else an I/O error.
-fn store_io(e: io::Error, action: &'static str) -> ArchiveError {
+/// blob), else an I/O error naming the file.
+fn store_io(e: io::Error, action: &'static str, path: &Path) -> ArchiveError {
     match e.downcast::<StoreError>() {
         Ok(inner) => ArchiveError::Store(inner),
         Err(source) => ArchiveError::Store(StoreError::Io {
             action,
-            path: "store".into(),
+            path: path.to_path_buf(),
             source,
         }),
     }
 }
 
-/// Errors met while writing an entry: the store's (corrupt blob) or the output's.
-fn write_io(e: io::Error) -> ArchiveError {
-    match e.downcast::<StoreError>() {
-        Ok(inner) => ArchiveError::Store(inner),
-        Err(source) => ArchiveError::Write { source },
-    }
+/// The archive being written: a 512-byte header per entry, its data padded to 512 bytes, two
+/// zero blocks at the end (the bytes `tar::Builder` writes, but copied through a 1 MiB buffer:
+/// the tar crate copies through 8 KiB, a read call per 8 KiB of a layer).
+struct TarWriter<W: Write> {
+    out: BufWriter<W>,
+    buf: Vec<u8>,
+    bytes: u64,
 }
 
-fn header(
-    path: &str,
-    kind: tar::EntryType,
-    mode: u32,
-    size: u64,
-    mtime: u64,
-) -> Result<tar::Header> {
-    let mut h = tar::Header::new_ustar();
-    h.set_path(path)
-        .map_err(|source| ArchiveError::Write { source })?;
-    h.set_entry_type(kind);
-    h.set_mode(mode);
-    h.set_uid(0);
-    h.set_gid(0);
-    h.set_size(size);
-    h.set_mtime(mtime);
-    h.set_cksum();
-    Ok(h)
-}
-
-fn append_dir<W: Write>(tar: &mut tar::Builder<W>, path: &str) -> Result<()> {
-    let h = header(path, tar::EntryType::Directory, 0o755, 0, 0)?;
-    tar.append(&h, io::empty()).map_err(write_io)
-}
-
-fn append_file<W: Write>(
-    tar: &mut tar::Builder<W>,
-    path: &str,
-    mtime: u64,
-    bytes: &[u8],
-) -> Result<()> {
-    let h = header(
-        path,
-        tar::EntryType::Regular,
-        0o644,
-        bytes.len() as u64,
-        mtime,
-    )?;
-    tar.append(&h, bytes).map_err(write_io)
-}
-
-fn append_stream<W: Write>(
-    tar: &mut tar::Builder<W>,
-    path: &str,
-    mtime: u64,
-    size: u64,
-    reader: impl Read,
-) -> Result<()> {
-    let h = header(path, tar::EntryType::Regular, 0o644, size, mtime)?;
-    // The tar crate pads whatever it is given: make sure it is given exactly `size` bytes.
-    let exact = ExactLen {
-        inner: reader,
-        remaining: size,
-    };
-    tar.append(&h, exact).map_err(write_io)
-}
-
-/// A reader that must yield exactly `remaining` bytes: fewer or more is an error. Reading one
-/// byte past the end also lets a verifying reader below check the digest of the whole blob.
-struct ExactLen<R> {
-    inner: R,
-    remaining: u64,
-}
-
-impl<R: Read> Read for ExactLen<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
+impl<W: Write> TarWriter<W> {
+    fn new(out: W) -> Self {
+        TarWriter {
+            out: BufWriter::with_capacity(1 << 20, out),
+            buf: vec![0u8; 1 << 20],
+            bytes: 0,
         }
-        if self.remaining == 0 {
-            let mut extra = [0u8; 1];
-            return match self.inner.read(&mut extra)? {
-                0 => Ok(0),
-                _ => Err(io::Error::other("a blob is longer than its recorded size")),
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|source| ArchiveError::Write { source })?;
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// A header: owner root, fixed mode and mtime, so the archive is the same on every run.
+    fn header(&mut self, path: &str, kind: tar::EntryType, size: u64, mtime: u64) -> Result<()> {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(path)
+            .map_err(|source| ArchiveError::Write { source })?;
+        h.set_entry_type(kind);
+        h.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_size(size);
+        h.set_mtime(mtime);
+        h.set_cksum();
+        self.put(h.as_bytes())
+    }
+
+    fn pad(&mut self, size: u64) -> Result<()> {
+        let rest = (512 - size % 512) % 512;
+        self.put(&[0u8; 512][..rest as usize])
+    }
+
+    fn dir(&mut self, path: &str) -> Result<()> {
+        self.header(path, tar::EntryType::Directory, 0, 0)
+    }
+
+    fn file(&mut self, path: &str, mtime: u64, bytes: &[u8]) -> Result<()> {
+        self.header(path, tar::EntryType::Regular, bytes.len() as u64, mtime)?;
+        self.put(bytes)?;
+        self.pad(bytes.len() as u64)
+    }
+
+    /// An entry of `size` bytes read from `reader` (a blob at `from` in the store), which
+    /// must yield exactly that many: the header, written first, has promised them.
+    fn stream(
+        &mut self,
+        path: &str,
+        mtime: u64,
+        size: u64,
+        mut reader: impl Read,
+        from: &Path,
+    ) -> Result<()> {
+        self.header(path, tar::EntryType::Regular, size, mtime)?;
+        let mut left = size;
+        while left > 0 {
+            let want = self
+                .buf
+                .len()
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = match reader.read(&mut self.buf[..want]) {
+                Ok(0) => {
+                    let short = io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("it ends {left} bytes before its recorded size {size}"),
+                    );
+                    return Err(store_io(short, "reading blob", from));
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(store_io(e, "reading blob", from)),
             };
+            self.out
+                .write_all(&self.buf[..n])
+                .map_err(|source| ArchiveError::Write { source })?;
+            self.bytes += n as u64;
+            left -= n as u64;
         }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "a blob is shorter than its recorded size",
-            ));
+        // Reading past the end also lets a verifying reader check the whole blob's digest.
+        let mut extra = [0u8; 1];
+        match reader.read(&mut extra) {
+            Ok(0) => {}
+            Ok(_) => {
+                let long = io::Error::other(format!("it is longer than its recorded size {size}"));
+                return Err(store_io(long, "reading blob", from));
+            }
+            Err(e) => return Err(store_io(e, "reading blob", from)),
         }
-        self.remaining -= n as u64;
-        Ok(n)
+        self.pad(size)
     }
-}
 
-struct CountingWriter<W: Write> {
-    inner: W,
-    count: u64,
-}
-
-impl<W: Write> Write for CountingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.count += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+    /// Writes the two zero blocks that end a tar, flushes, and returns the archive's size.
+    fn finish(mut self) -> Result<u64> {
+        self.put(&[0u8; 1024])?;
+        self.out
+            .flush()
+            .map_err(|source| ArchiveError::Write { source })?;
+        Ok(self.bytes)
     }
 }
 
@@ -1806,11 +1796,12 @@ mod tests {
         b.into_inner().expect("tar")
     }
 
+    /// One image of a hand-made legacy archive: config bytes, layer tars, tag.
+    type LegacyImage<'a> = (&'a [u8], &'a [&'a [u8]], &'a str);
+
     /// What `docker save` of Docker 20.10 writes for two images sharing their base layer:
     /// the second copy of the base layer is a symlink to the first.
-    fn legacy_archive(
-        configs: &[(&[u8], &[&[u8]], &str)],
-    ) -> Vec<(String, Vec<u8>, Option<String>)> {
+    fn legacy_archive(configs: &[LegacyImage<'_>]) -> Vec<(String, Vec<u8>, Option<String>)> {
         let mut files: Vec<(String, Vec<u8>, Option<String>)> = Vec::new();
         let mut first_copy: BTreeMap<Digest, String> = BTreeMap::new();
         let mut manifest = Vec::new();
@@ -2179,7 +2170,7 @@ mod tests {
         let top = top_layer("a\n");
         let other = top_layer("other\n");
         let a_cfg = config(&[base.clone(), top.clone()], "a");
-        let b_cfg = config(&[other.clone()], "b");
+        let b_cfg = config(std::slice::from_ref(&other), "b");
         let mut files = legacy_archive(&[
             (&a_cfg, &[&base, &top], "capas/a:1"),
             (&b_cfg, &[&other], "capas/b:1"),
@@ -2306,6 +2297,30 @@ mod tests {
         let err = load(&dst.lock().expect("lock"), &gzip(&tar)[..200]).expect_err("truncated gzip");
         assert!(matches!(err, ArchiveError::Read { .. }), "{err}");
         assert_eq!(snapshot(&dst), before);
+    }
+
+    #[test]
+    fn a_corrupt_layer_blob_fails_the_save() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_d, src) = store();
+        let layers = vec![base_layer(), top_layer("rot\n")];
+        let record = make_image(&src, &layers, "rot", &["capas/rot:1"], false);
+        let path = src.blob_path(&Digest::of_bytes(&layers[1]));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[600] ^= 1;
+        std::fs::write(&path, bytes).expect("tamper");
+        let err = save(
+            &src,
+            &[with_tags(&record)],
+            Format::DockerArchive,
+            io::sink(),
+        )
+        .expect_err("a corrupt blob cannot be saved");
+        assert!(
+            matches!(err, ArchiveError::Store(StoreError::CorruptBlob { .. })),
+            "{err}"
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod image;
 pub mod layer;
 pub mod reference;
 pub mod samples;
+pub mod shell;
 pub mod store;
 
 pub use oci_spec;

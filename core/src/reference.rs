@@ -42,7 +42,7 @@ pub enum ReferenceError {
     /// Docker only accepts lowercase repository names.
     #[error("invalid reference format: repository name ({text}) must be lowercase")]
     Uppercase {
-        /// What was typed.
+        /// The repository path, as Docker names it (`library/Alpine`).
         text: String,
     },
 }
@@ -98,9 +98,13 @@ impl Reference {
             _ => (DEFAULT_DOMAIN.to_string(), name.to_string()),
         };
         if path.chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(ReferenceError::Uppercase {
-                text: text.to_string(),
-            });
+            // Docker names the repository path as it would store it: `library/Alpine`.
+            let shown = if domain == DEFAULT_DOMAIN && !path.contains('/') {
+                format!("{OFFICIAL_NAMESPACE}/{path}")
+            } else {
+                path
+            };
+            return Err(ReferenceError::Uppercase { text: shown });
         }
         if !valid_domain(&domain) {
             return Err(invalid("has an invalid registry host"));

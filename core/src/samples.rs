@@ -78,7 +78,7 @@ use crate::digest::{ChainId, DiffId, Digest, HashingWriter};
 use crate::image::{self, ImageError, OCI_LAYER_TAR};
 use crate::layer::{LayerError, LayerStats, TarBuilder};
 use crate::reference::Reference;
-use crate::store::{ImageRecord, Locked, StoreError};
+use crate::store::StoreError;
 
 /// Media type of the manifests the sample registry serves (an OCI image manifest).
 pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -141,21 +141,6 @@ pub enum SampleError {
     /// The image could not be recorded in the store's index.
     #[error(transparent)]
     Image(#[from] ImageError),
-}
-
-/// What [`install`] did with one layer, named after the lines of `docker pull`.
-///
-/// (The `pull` command reports Docker's full sequence of states through
-/// [`crate::distribution`]; this is the short version for setting up a store.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerStatus {
-    /// The layer, with everything below it, was already unpacked in the store: nothing was
-    /// generated (`Already exists`).
-    AlreadyExists,
-    /// The layer tar is in the store's blobs, its digest checked (`Download complete`).
-    Downloaded,
-    /// The layer is unpacked into the store, its diff ID checked (`Pull complete`).
-    Extracted,
 }
 
 /// One image of the sample catalog, under one of its names.
@@ -304,63 +289,6 @@ impl Sample {
         }
         Ok(layers.swap_remove(index))
     }
-}
-
-/// Installs a sample into a store, as `docker pull` would: each layer whose chain is already
-/// unpacked is skipped (`on_layer(i, AlreadyExists)`); the others are generated straight into a
-/// blob (checked against the pinned digest) and unpacked on top of the layer below. Then the
-/// config and manifest are stored and the image gets the sample's tag and repo digest.
-///
-/// Nothing is named until every part is stored and verified: a failure leaves no tag moved.
-pub fn install(
-    locked: &Locked<'_>,
-    sample: &Sample,
-    mut on_layer: impl FnMut(usize, LayerStatus),
-) -> Result<ImageRecord, SampleError> {
-    let diff_ids = sample.diff_ids();
-    let chain_ids = ChainId::all(&diff_ids);
-    for (i, (diff_id, chain_id)) in diff_ids.iter().zip(&chain_ids).enumerate() {
-        // blob digest = diff ID, because sample layers are stored uncompressed.
-        let blob = diff_id.digest();
-        let already = locked.has_layer(chain_id);
-        if !locked.has_blob(blob) {
-            // Even a layer that is already unpacked needs its blob, for `save` and `push`.
-            let mut writer = locked.blob_writer()?;
-            sample.layer(i)?.generate(&mut writer)?;
-            writer.finish(Some(blob)).map_err(|e| match e {
-                StoreError::DigestMismatch { expected, found } => SampleError::PinMismatch {
-                    image: sample.image.name.to_string(),
-                    layer: i,
-                    expected: DiffId(expected),
-                    found: DiffId(found),
-                },
-                other => SampleError::Store(other),
-            })?;
-        }
-        if already {
-            on_layer(i, LayerStatus::AlreadyExists);
-            continue;
-        }
-        on_layer(i, LayerStatus::Downloaded);
-        let parent = i.checked_sub(1).map(|p| &chain_ids[p]);
-        locked.unpack_layer(blob, false, parent, diff_id)?;
-        on_layer(i, LayerStatus::Extracted);
-    }
-
-    let config = sample.config_bytes();
-    let id = locked.put_blob(&config, None)?.digest;
-    let manifest = locked.put_blob(&sample.manifest_bytes(), None)?;
-    let reference = sample.reference();
-    let names = [reference.with_digest(manifest.digest.clone()), reference];
-    let record = ImageRecord {
-        id,
-        manifest: manifest.digest,
-        manifest_size: manifest.size,
-        manifest_media_type: MANIFEST_MEDIA_TYPE.to_string(),
-        parent: None,
-        references: Default::default(),
-    };
-    Ok(image::add_to_index(locked, record, &names)?)
 }
 
 // =============================================================================================
@@ -1128,8 +1056,8 @@ const NGINX_DEBIAN_PINS: &[Pin] = &[
     },
 ];
 const BUSYBOX_PINS: &[Pin] = &[Pin {
-    diff_id: "51111d7d492b7b466b1ed7940ccf2990a39eccbf2c75bd28e0335cb16e38c708",
-    tar_len: 4_438_016,
+    diff_id: "8d73fa8c1761e14fb3b8ecd9d430bbccf3175d611e8f535bcbb7d72e6ea1d1ce",
+    tar_len: 4_436_992,
 }];
 const HELLO_WORLD_PINS: &[Pin] = &[Pin {
     diff_id: "3d7e6320a81db1de7e0ddd104715f6aedffb0c2d3f6d3e467d6d3922d62aff4b",
@@ -4992,9 +4920,10 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::distribution::{LayerStatus, PullEvent};
     use crate::image::Image;
     use crate::layer::{self, EntryKind};
-    use crate::store::Store;
+    use crate::store::{ImageRecord, Locked, Store};
 
     fn sample(name: &str) -> &'static Sample {
         let reference = Reference::parse_tagged(name).expect("test names are references");
@@ -5179,11 +5108,11 @@ mod tests {
             ),
             (
                 "busybox:latest",
-                "sha256:c9fbf6d3d4c63f285708111a61e82aa0fbcbf5a55502ce0e27109be944aaecf0",
+                "sha256:95d8c319ba626692fd56e59ed33c45132a9b82e3284cfd3b8e7b52a916e41bd5",
             ),
             (
                 "busybox:1.36",
-                "sha256:c9fbf6d3d4c63f285708111a61e82aa0fbcbf5a55502ce0e27109be944aaecf0",
+                "sha256:95d8c319ba626692fd56e59ed33c45132a9b82e3284cfd3b8e7b52a916e41bd5",
             ),
             (
                 "hello-world:latest",
@@ -5401,27 +5330,39 @@ mod tests {
         assert_eq!(get(&busybox, "bin/sh").link.as_deref(), Some("bin/["));
     }
 
+    /// Pulls a sample, returning the image and the layer statuses in order.
+    fn pull(locked: &Locked<'_>, name: &str) -> (ImageRecord, Vec<LayerStatus>) {
+        let mut events = Vec::new();
+        let reference = Reference::parse_tagged(name).expect("reference");
+        let report = crate::distribution::pull(locked, &reference, &mut |e| {
+            if let PullEvent::Layer { status, .. } = e {
+                events.push(status);
+            }
+        })
+        .expect("pull");
+        (report.image, events)
+    }
+
     #[test]
-    fn install_shares_the_alpine_layer_with_nginx() {
+    fn pulling_nginx_after_alpine_shares_the_alpine_layer() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path().join("store")).expect("store");
         let locked = store.lock().expect("lock");
-        let mut events = Vec::new();
-        let alpine = install(&locked, sample("alpine:3.19"), |i, s| events.push((i, s)))
-            .expect("install alpine");
+        let (alpine, events) = pull(&locked, "alpine:3.19");
         assert_eq!(
             events,
-            vec![(0, LayerStatus::Downloaded), (0, LayerStatus::Extracted)]
+            vec![
+                LayerStatus::PullingFsLayer,
+                LayerStatus::DownloadComplete,
+                LayerStatus::PullComplete
+            ]
         );
         let blobs_after_alpine = store.blobs().expect("blobs").len();
 
-        events.clear();
-        let nginx = install(&locked, sample("nginx:stable-alpine3.19"), |i, s| {
-            events.push((i, s))
-        })
-        .expect("install nginx");
-        assert_eq!(events[0], (0, LayerStatus::AlreadyExists));
-        assert_eq!(events.len(), 1 + 2 * 7);
+        let (nginx, events) = pull(&locked, "nginx:stable-alpine3.19");
+        assert_eq!(events[0], LayerStatus::AlreadyExists);
+        // then 7 x (Pulling fs layer or Waiting), 7 x (Download complete, Pull complete)
+        assert_eq!(events.len(), 1 + 7 + 2 * 7);
         // alpine: layer + config + manifest; nginx adds 7 layers + config + manifest, not layer 0.
         assert_eq!(blobs_after_alpine, 3);
         assert_eq!(store.blobs().expect("blobs").len(), 3 + 7 + 2);
@@ -5455,9 +5396,8 @@ mod tests {
             }
             assert_eq!(history[0].id.as_ref(), Some(&s.image_id()));
         }
-        // Installing again changes nothing and generates nothing.
-        events.clear();
-        install(&locked, sample("alpine:3.19"), |i, s| events.push((i, s))).expect("again");
-        assert_eq!(events, vec![(0, LayerStatus::AlreadyExists)]);
+        // Pulling again changes nothing and generates nothing.
+        let (_, events) = pull(&locked, "alpine:3.19");
+        assert!(events.is_empty(), "{events:?}");
     }
 }

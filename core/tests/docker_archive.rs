@@ -349,7 +349,7 @@ fn docker_images_load_into_capas_with_the_same_ids() {
     }
     assert_eq!(report.images.len(), 1);
     let loaded = &report.images[0];
-    assert_eq!(strings(&loaded.tags), [built.clone()]);
+    assert_eq!(strings(&loaded.tags), std::slice::from_ref(&built));
 
     let inspect = docker.inspect(&built);
     assert_eq!(

@@ -111,7 +111,7 @@ fn bad_input_is_one_line_and_a_nonzero_exit() {
         ),
         (
             vec!["pull", "Alpine"],
-            "Error: invalid reference format: repository name (Alpine) must be lowercase\n",
+            "Error: invalid reference format: repository name (library/Alpine) must be lowercase\n",
         ),
     ] {
         let out = capas.fails(&args);

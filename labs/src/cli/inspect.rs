@@ -78,7 +78,7 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<i32
                 let img = Image::load(&ctx.store, record)?;
                 items.push(inspect_json(ctx, &img)?);
             }
-            Err(image::ImageError::NotFound { .. }) => missing.push(name.clone()),
+            Err(e @ image::ImageError::NotFound { .. }) => missing.push(e),
             Err(e) => return Err(e.into()),
         }
     }
@@ -89,8 +89,9 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<i32
     serde::Serialize::serialize(&Value::Array(items), &mut ser)?;
     out.write_all(&buf)?;
     writeln!(out)?;
-    if let Some(first) = missing.first() {
-        anyhow::bail!("No such image: {first}");
+    // Like Docker: the array of what was found, then the first name that was not.
+    if let Some(first) = missing.into_iter().next() {
+        return Err(first.into());
     }
     Ok(0)
 }
