@@ -4,6 +4,8 @@
 //! For now it only says so, so that the workspace has its three members in place.
 
 fn main() {
-    eprintln!("checker: not available yet; the comparison with Docker lives in the capas test suite for now");
+    eprintln!(
+        "checker: not available yet; the comparison with Docker lives in the capas test suite for now"
+    );
     std::process::exit(2);
 }

@@ -96,7 +96,11 @@ impl Digest {
     /// in some places and uses for directory names.
     pub fn parse(text: &str) -> Result<Digest, DigestError> {
         let hex = text.strip_prefix("sha256:").unwrap_or(text);
-        if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             Ok(Digest {
                 hex: hex.to_string(),
             })
@@ -180,7 +184,9 @@ impl From<&Digest> for oci_spec::image::Digest {
 ///
 /// Docker computes it while it extracts a layer, and it never changes when the same layer is
 /// stored or sent gzip-compressed (the blob digest does).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct DiffId(pub Digest);
 
@@ -209,7 +215,9 @@ impl fmt::Display for DiffId {
 /// both written with their `sha256:` prefix and one space between (image-spec `config.md`).
 /// The same file changes on top of two different bases are two different chains: that is why
 /// Docker's layer store, and capas's `layers/` directory, are keyed by chain ID.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct ChainId(pub Digest);
 
@@ -237,7 +245,9 @@ impl ChainId {
 
     /// The chain ID of `diff_id` on top of the chain `parent`.
     pub fn child(parent: &ChainId, diff_id: &DiffId) -> ChainId {
-        ChainId(Digest::of_bytes(format!("{} {}", parent.0, diff_id.0).as_bytes()))
+        ChainId(Digest::of_bytes(
+            format!("{} {}", parent.0, diff_id.0).as_bytes(),
+        ))
     }
 
     /// The underlying digest.

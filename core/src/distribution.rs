@@ -34,7 +34,9 @@ pub enum PullError {
         reference: String,
     },
     /// A registry host was named, which needs the real-registry client.
-    #[error("pulling from registry {host} is not supported yet: only the built-in sample images can be pulled (capas pull alpine:3.19)")]
+    #[error(
+        "pulling from registry {host} is not supported yet: only the built-in sample images can be pulled (capas pull alpine:3.19)"
+    )]
     RegistryUnsupported {
         /// The host in the name.
         host: String,
@@ -229,10 +231,7 @@ fn pull_from(
         .iter()
         .map(|l| Digest::from(l.digest()))
         .collect();
-    let present = chain_ids
-        .iter()
-        .take_while(|c| locked.has_layer(c))
-        .count();
+    let present = chain_ids.iter().take_while(|c| locked.has_layer(c)).count();
 
     for (i, blob) in blobs.iter().enumerate() {
         let status = if i < present {
@@ -250,7 +249,10 @@ fn pull_from(
 
     // 3. Fetch and unpack what is missing, bottom up; each blob is verified as it lands.
     for (i, blob) in blobs.iter().enumerate() {
-        let gzip = manifest.layers()[i].media_type().to_string().contains("gzip");
+        let gzip = manifest.layers()[i]
+            .media_type()
+            .to_string()
+            .contains("gzip");
         if !locked.has_blob(blob) {
             let mut writer = locked.blob_writer()?;
             source.write_layer(i, &mut writer)?;

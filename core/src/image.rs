@@ -145,11 +145,13 @@ impl Image {
             .diff_ids()
             .iter()
             .map(|d| {
-                Digest::parse(d).map(DiffId).map_err(|e| ImageError::Invalid {
-                    what: "config",
-                    id: record.id.clone(),
-                    reason: e.to_string(),
-                })
+                Digest::parse(d)
+                    .map(DiffId)
+                    .map_err(|e| ImageError::Invalid {
+                        what: "config",
+                        id: record.id.clone(),
+                        reason: e.to_string(),
+                    })
             })
             .collect::<Result<_>>()?;
         if diff_ids.len() != manifest.layers().len() {
@@ -255,12 +257,12 @@ impl Image {
             let size = if empty {
                 0
             } else {
-                let layer = self
-                    .layers
-                    .get(layer_index)
-                    .ok_or_else(|| ImageError::HistoryMismatch {
-                        id: self.id().clone(),
-                    })?;
+                let layer =
+                    self.layers
+                        .get(layer_index)
+                        .ok_or_else(|| ImageError::HistoryMismatch {
+                            id: self.id().clone(),
+                        })?;
                 layer_index += 1;
                 store.layer(&layer.chain_id)?.size
             };
@@ -434,10 +436,15 @@ mod tests {
         index.set_reference(Reference::parse_tagged("alpine").expect("ref"), &a.id);
         assert_eq!(resolve(&index, "alpine").expect("tag").id, a.id);
         assert_eq!(resolve(&index, "alpine:latest").expect("tag").id, a.id);
-        assert_eq!(resolve(&index, &b.id.to_string()).expect("full id").id, b.id);
+        assert_eq!(
+            resolve(&index, &b.id.to_string()).expect("full id").id,
+            b.id
+        );
         assert_eq!(resolve(&index, b.id.short()).expect("prefix").id, b.id);
         assert_eq!(
-            resolve(&index, &format!("sha256:{}", &b.id.hex()[..8])).expect("prefix").id,
+            resolve(&index, &format!("sha256:{}", &b.id.hex()[..8]))
+                .expect("prefix")
+                .id,
             b.id
         );
         let err = resolve(&index, "nginx").unwrap_err();
@@ -460,7 +467,10 @@ mod tests {
 
     #[test]
     fn times_round_trip() {
-        assert_eq!(parse_time("2024-01-27T00:30:48.743965523Z"), Some(1706315448));
+        assert_eq!(
+            parse_time("2024-01-27T00:30:48.743965523Z"),
+            Some(1706315448)
+        );
         assert_eq!(format_time(1706315448), "2024-01-27T00:30:48Z");
     }
 }

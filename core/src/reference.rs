@@ -287,7 +287,10 @@ mod tests {
         let r = ok("alpine");
         assert_eq!(r.full(), "docker.io/library/alpine:latest");
         assert_eq!(r.to_string(), "alpine:latest");
-        assert_eq!(ok("docker.io/library/alpine:3.19").to_string(), "alpine:3.19");
+        assert_eq!(
+            ok("docker.io/library/alpine:3.19").to_string(),
+            "alpine:3.19"
+        );
         assert_eq!(ok("library/alpine:3.19").to_string(), "alpine:3.19");
     }
 
@@ -319,7 +322,16 @@ mod tests {
 
     #[test]
     fn malformed_names_are_refused() {
-        for bad in ["", "Alpine", "alpine:", "a//b", "-a", "a:b:c", "alpine@sha256:12", "a b"] {
+        for bad in [
+            "",
+            "Alpine",
+            "alpine:",
+            "a//b",
+            "-a",
+            "a:b:c",
+            "alpine@sha256:12",
+            "a b",
+        ] {
             assert!(Reference::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(matches!(

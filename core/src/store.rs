@@ -88,7 +88,9 @@ pub enum StoreError {
         found: Digest,
     },
     /// A layer's uncompressed tar does not hash to the diff ID its image config lists.
-    #[error("layer {blob} does not match its image config: diff ID is {found}, config says {expected}")]
+    #[error(
+        "layer {blob} does not match its image config: diff ID is {found}, config says {expected}"
+    )]
     DiffIdMismatch {
         /// The layer blob.
         blob: Digest,
@@ -406,7 +408,11 @@ impl Store {
         let mut out = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err("listing", &dir))? {
             let entry = entry.map_err(io_err("listing", &dir))?;
-            if let Some(d) = entry.file_name().to_str().and_then(|n| Digest::parse(n).ok()) {
+            if let Some(d) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| Digest::parse(n).ok())
+            {
                 out.push(d);
             }
         }
@@ -418,10 +424,11 @@ impl Store {
     pub fn index(&self) -> Result<Index> {
         let path = self.root.join("index.json");
         let bytes = fs::read(&path).map_err(io_err("reading", &path))?;
-        let oci: ImageIndex = serde_json::from_slice(&bytes).map_err(|source| StoreError::Json {
-            what: path.display().to_string(),
-            source,
-        })?;
+        let oci: ImageIndex =
+            serde_json::from_slice(&bytes).map_err(|source| StoreError::Json {
+                what: path.display().to_string(),
+                source,
+            })?;
         Index::from_oci(&oci)
     }
 
@@ -468,7 +475,11 @@ impl Store {
         let mut out = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err("listing", &dir))? {
             let entry = entry.map_err(io_err("listing", &dir))?;
-            if let Some(d) = entry.file_name().to_str().and_then(|n| Digest::parse(n).ok()) {
+            if let Some(d) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| Digest::parse(n).ok())
+            {
                 out.push(self.layer(&ChainId(d))?);
             }
         }
@@ -519,15 +530,18 @@ impl<'s> Locked<'s> {
     fn write_file_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let target = self.root.join(name);
         let tmp_dir = self.tmp_dir();
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io_err("creating temporary file in", &tmp_dir))?;
-        tmp.write_all(bytes).map_err(io_err("writing", tmp.path()))?;
-        tmp.as_file().sync_all().map_err(io_err("syncing", &target))?;
-        tmp.persist(&target)
-            .map_err(|e| StoreError::Io {
-                action: "replacing",
-                path: target.clone(),
-                source: e.error,
-            })?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
+            .map_err(io_err("creating temporary file in", &tmp_dir))?;
+        tmp.write_all(bytes)
+            .map_err(io_err("writing", tmp.path()))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(io_err("syncing", &target))?;
+        tmp.persist(&target).map_err(|e| StoreError::Io {
+            action: "replacing",
+            path: target.clone(),
+            source: e.error,
+        })?;
         sync_dir(&self.root)
     }
 
@@ -571,7 +585,8 @@ impl<'s> Locked<'s> {
         }
         if !self.has_blob(&digest) {
             let mut w = self.blob_writer()?;
-            w.write_all(bytes).map_err(io_err("writing blob", self.root()))?;
+            w.write_all(bytes)
+                .map_err(io_err("writing blob", self.root()))?;
             return w.finish(Some(&digest));
         }
         Ok(Written {
@@ -582,7 +597,11 @@ impl<'s> Locked<'s> {
 
     /// Stores a blob read from a stream; `expected` is checked if given (a mismatch keeps
     /// nothing).
-    pub fn put_blob_from(&self, mut reader: impl Read, expected: Option<&Digest>) -> Result<Written> {
+    pub fn put_blob_from(
+        &self,
+        mut reader: impl Read,
+        expected: Option<&Digest>,
+    ) -> Result<Written> {
         let mut w = self.blob_writer()?;
         io::copy(&mut reader, &mut w).map_err(|e| unwrap_io(e, "writing blob", self.root()))?;
         w.finish(expected)
@@ -620,7 +639,9 @@ impl<'s> Locked<'s> {
             layer::unpack(&mut reader, &diff)
         };
         // A damaged blob shows up as a broken tar or a wrong diff ID; name the real cause.
-        reader.check_to_end().map_err(|e| unwrap_io(e, "reading blob", &self.blob_path(blob)))?;
+        reader
+            .check_to_end()
+            .map_err(|e| unwrap_io(e, "reading blob", &self.blob_path(blob)))?;
         let (diff_id, stats) = unpacked?;
         if &diff_id != expected {
             return Err(StoreError::DiffIdMismatch {
@@ -669,7 +690,9 @@ impl<'s> Locked<'s> {
         if !path.exists() {
             return Ok(());
         }
-        let doomed = self.tmp_dir().join(format!("removing-{}", chain_id.digest().hex()));
+        let doomed = self
+            .tmp_dir()
+            .join(format!("removing-{}", chain_id.digest().hex()));
         fs::rename(&path, &doomed).map_err(io_err("removing", &path))?;
         make_writable_and_remove(&doomed)
     }
@@ -729,18 +752,18 @@ impl BlobWriter<'_> {
                 found: digest,
             });
         }
-        let file = buffered
-            .into_inner()
-            .map_err(|e| StoreError::Io {
-                action: "writing blob",
-                path: root.clone(),
-                source: e.into_error(),
-            })?;
+        let file = buffered.into_inner().map_err(|e| StoreError::Io {
+            action: "writing blob",
+            path: root.clone(),
+            source: e.into_error(),
+        })?;
         let target = self.store.blob_path(&digest);
         if target.is_file() {
             return Ok(Written { digest, size });
         }
-        file.as_file().sync_all().map_err(io_err("syncing blob", &target))?;
+        file.as_file()
+            .sync_all()
+            .map_err(io_err("syncing blob", &target))?;
         fs::set_permissions(file.path(), fs::Permissions::from_mode(0o444))
             .map_err(io_err("protecting blob", &target))?;
         file.persist(&target).map_err(|e| StoreError::Io {
@@ -789,10 +812,12 @@ impl<R: Read> VerifiedReader<R> {
     pub fn check_to_end(&mut self) -> io::Result<()> {
         io::copy(self, &mut io::sink())?;
         match &self.found {
-            Some(found) if found != &self.expected => Err(io::Error::other(StoreError::CorruptBlob {
-                digest: self.expected.clone(),
-                found: found.clone(),
-            })),
+            Some(found) if found != &self.expected => {
+                Err(io::Error::other(StoreError::CorruptBlob {
+                    digest: self.expected.clone(),
+                    found: found.clone(),
+                }))
+            }
             _ => Ok(()),
         }
     }
@@ -850,16 +875,26 @@ mod tests {
         let (_d, store) = store();
         let locked = store.lock().expect("lock");
         let wrong = Digest::of_bytes(b"other");
-        let err = locked.put_blob_from(&b"hola"[..], Some(&wrong)).unwrap_err();
+        let err = locked
+            .put_blob_from(&b"hola"[..], Some(&wrong))
+            .unwrap_err();
         assert!(matches!(err, StoreError::DigestMismatch { .. }), "{err}");
         assert!(store.blobs().expect("list").is_empty());
-        assert_eq!(fs::read_dir(store.root().join("tmp")).expect("tmp").count(), 0);
+        assert_eq!(
+            fs::read_dir(store.root().join("tmp")).expect("tmp").count(),
+            0
+        );
     }
 
     #[test]
     fn corrupt_blob_is_detected_on_read() {
         let (_d, store) = store();
-        let digest = store.lock().expect("lock").put_blob(b"hola", None).expect("put").digest;
+        let digest = store
+            .lock()
+            .expect("lock")
+            .put_blob(b"hola", None)
+            .expect("put")
+            .digest;
         let path = store.blob_path(&digest);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
         fs::write(&path, b"hol4").expect("tamper");
@@ -872,8 +907,16 @@ mod tests {
     #[test]
     fn blobs_are_read_only_on_disk() {
         let (_d, store) = store();
-        let digest = store.lock().expect("lock").put_blob(b"x", None).expect("put").digest;
-        let mode = fs::metadata(store.blob_path(&digest)).expect("stat").permissions().mode();
+        let digest = store
+            .lock()
+            .expect("lock")
+            .put_blob(b"x", None)
+            .expect("put")
+            .digest;
+        let mode = fs::metadata(store.blob_path(&digest))
+            .expect("stat")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o222, 0);
     }
 
@@ -887,9 +930,15 @@ mod tests {
             // Simulate a crash: the temp file must not be deleted by Drop.
             std::mem::forget(w);
         }
-        assert_eq!(fs::read_dir(store.root().join("tmp")).expect("tmp").count(), 1);
+        assert_eq!(
+            fs::read_dir(store.root().join("tmp")).expect("tmp").count(),
+            1
+        );
         drop(store.lock().expect("lock again"));
-        assert_eq!(fs::read_dir(store.root().join("tmp")).expect("tmp").count(), 0);
+        assert_eq!(
+            fs::read_dir(store.root().join("tmp")).expect("tmp").count(),
+            0
+        );
         assert!(store.blobs().expect("list").is_empty());
     }
 

@@ -22,28 +22,44 @@ fn pulling_nginx_after_alpine_reuses_the_shared_layer() {
 
     let second = capas.ok(&["pull", "nginx:stable-alpine3.19"]);
     insta::assert_snapshot!("pull_nginx_alpine", second);
-    let already: Vec<&str> = second.lines().filter(|l| l.ends_with(": Already exists")).collect();
+    let already: Vec<&str> = second
+        .lines()
+        .filter(|l| l.ends_with(": Already exists"))
+        .collect();
     assert_eq!(already.len(), 1, "{second}");
 
     // nginx has N layers; the first is alpine's: N-1 new layers, N-1 new layer blobs plus a
     // config and a manifest.
     let inspect: serde_json::Value =
         serde_json::from_str(&capas.ok(&["inspect", "nginx:stable-alpine3.19"])).expect("json");
-    let n = inspect[0]["RootFS"]["Layers"].as_array().expect("layers").len();
-    assert_eq!(count_entries(&capas.store().join("layers")), layers_before + n - 1);
-    assert_eq!(count_entries(&capas.store().join("blobs/sha256")), blobs_before + n - 1 + 2);
+    let n = inspect[0]["RootFS"]["Layers"]
+        .as_array()
+        .expect("layers")
+        .len();
+    assert_eq!(
+        count_entries(&capas.store().join("layers")),
+        layers_before + n - 1
+    );
+    assert_eq!(
+        count_entries(&capas.store().join("blobs/sha256")),
+        blobs_before + n - 1 + 2
+    );
     // The unpacked bytes grow by nginx's own layers only, not by alpine's again.
-    let alpine_size = serde_json::from_str::<serde_json::Value>(&capas.ok(&["inspect", "alpine:3.19"]))
-        .expect("json")[0]["Size"]
-        .as_u64()
-        .expect("size");
+    let alpine_size =
+        serde_json::from_str::<serde_json::Value>(&capas.ok(&["inspect", "alpine:3.19"]))
+            .expect("json")[0]["Size"]
+            .as_u64()
+            .expect("size");
     let nginx_size = inspect[0]["Size"].as_u64().expect("size");
     let grown = bytes_under(&capas.store().join("layers")) - bytes_before;
     assert!(grown < nginx_size - alpine_size + 64 * 1024, "grew {grown}");
 
     // Pulling again changes nothing.
     let again = capas.ok(&["pull", "nginx:stable-alpine3.19"]);
-    assert!(again.contains("Status: Image is up to date for nginx:stable-alpine3.19"), "{again}");
+    assert!(
+        again.contains("Status: Image is up to date for nginx:stable-alpine3.19"),
+        "{again}"
+    );
 }
 
 /// `capas images` and `capas history` print Docker's tables.
@@ -53,9 +69,15 @@ fn images_and_history_print_dockers_tables() {
     capas.ok(&["pull", "-q", "alpine:3.19"]);
     capas.ok(&["pull", "-q", "nginx:stable-alpine3.19"]);
     insta::assert_snapshot!("images", capas.ok(&["images"]));
-    insta::assert_snapshot!("images_digests", capas.ok(&["images", "--digests", "--no-trunc"]));
+    insta::assert_snapshot!(
+        "images_digests",
+        capas.ok(&["images", "--digests", "--no-trunc"])
+    );
     insta::assert_snapshot!("history_alpine", capas.ok(&["history", "alpine:3.19"]));
-    insta::assert_snapshot!("history_nginx_alpine", capas.ok(&["history", "nginx:stable-alpine3.19"]));
+    insta::assert_snapshot!(
+        "history_nginx_alpine",
+        capas.ok(&["history", "nginx:stable-alpine3.19"])
+    );
     insta::assert_snapshot!(
         "history_alpine_raw",
         capas.ok(&["history", "-H=false", "--no-trunc", "alpine:3.19"])
@@ -72,14 +94,27 @@ fn names_ids_and_prefixes_resolve_like_docker() {
     capas.ok(&["pull", "-q", "alpine:3.19"]);
     let id = capas.ok(&["images", "-q", "--no-trunc"]).trim().to_string();
     let short = &id["sha256:".len().."sha256:".len() + 12];
-    for name in [id.as_str(), short, &short[..5], "alpine:3.19", "docker.io/library/alpine:3.19"] {
+    for name in [
+        id.as_str(),
+        short,
+        &short[..5],
+        "alpine:3.19",
+        "docker.io/library/alpine:3.19",
+    ] {
         let out = capas.ok(&["inspect", name]);
         assert!(out.contains(&id), "{name}: {out}");
     }
     capas.ok(&["tag", short, "mia:1"]);
     let images = capas.ok(&["images"]);
     assert_eq!(images.lines().count(), 3, "{images}");
-    assert_eq!(capas.ok(&["images", "-q"]).lines().collect::<std::collections::BTreeSet<_>>().len(), 1);
+    assert_eq!(
+        capas
+            .ok(&["images", "-q"])
+            .lines()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        1
+    );
 }
 
 /// Moving a tag to another image leaves the first one dangling, `<none>`, as Docker does.
@@ -102,9 +137,18 @@ fn bad_input_is_one_line_and_a_nonzero_exit() {
     capas.ok(&["pull", "-q", "alpine:3.19"]);
     let index_before = fs::read(capas.store().join("index.json")).expect("index");
     for (args, message) in [
-        (vec!["history", "nginx"], "Error: No such image: nginx:latest\n"),
-        (vec!["inspect", "0000000000ff"], "Error: No such image: 0000000000ff:latest\n"),
-        (vec!["tag", "nosuch", "x:1"], "Error: No such image: nosuch:latest\n"),
+        (
+            vec!["history", "nginx"],
+            "Error: No such image: nginx:latest\n",
+        ),
+        (
+            vec!["inspect", "0000000000ff"],
+            "Error: No such image: 0000000000ff:latest\n",
+        ),
+        (
+            vec!["tag", "nosuch", "x:1"],
+            "Error: No such image: nosuch:latest\n",
+        ),
         (
             vec!["pull", "nosuch:1"],
             "Error: manifest for docker.io/library/nosuch:1 not found: manifest unknown\n",
@@ -118,7 +162,10 @@ fn bad_input_is_one_line_and_a_nonzero_exit() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{args:?}");
     }
-    assert_eq!(fs::read(capas.store().join("index.json")).expect("index"), index_before);
+    assert_eq!(
+        fs::read(capas.store().join("index.json")).expect("index"),
+        index_before
+    );
 }
 
 /// A blob damaged on disk: `fsck` names it and fails, and reading the image fails too.
@@ -130,7 +177,10 @@ fn corrupt_blob_fails_fsck_and_reads() {
     let inspect: serde_json::Value =
         serde_json::from_str(&capas.ok(&["inspect", "alpine:3.19"])).expect("json");
     let id = inspect[0]["Id"].as_str().expect("id").to_string();
-    let path = capas.store().join("blobs/sha256").join(&id["sha256:".len()..]);
+    let path = capas
+        .store()
+        .join("blobs/sha256")
+        .join(&id["sha256:".len()..]);
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
     let mut bytes = fs::read(&path).expect("config");
     bytes[10] ^= 1;
@@ -138,10 +188,16 @@ fn corrupt_blob_fails_fsck_and_reads() {
 
     let out = capas.fails(&["fsck"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("blob {id} is corrupt")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("blob {id} is corrupt")),
+        "{stdout}"
+    );
     let out = capas.fails(&["history", "alpine:3.19"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("blob {id} is corrupt")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("blob {id} is corrupt")),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
@@ -151,7 +207,12 @@ fn save_and_load_keep_the_identity() {
     let capas = Capas::new();
     capas.ok(&["pull", "-q", "nginx:stable-alpine3.19"]);
     let archive = capas.scratch().join("nginx.tar");
-    capas.ok(&["save", "-o", archive.to_str().expect("utf-8"), "nginx:stable-alpine3.19"]);
+    capas.ok(&[
+        "save",
+        "-o",
+        archive.to_str().expect("utf-8"),
+        "nginx:stable-alpine3.19",
+    ]);
 
     let other = Capas::new();
     let loaded = other.ok(&["load", "-i", archive.to_str().expect("utf-8")]);
@@ -194,7 +255,10 @@ fn killed_pull_leaves_a_sound_store() {
         // fsck also follows every listed image to all its parts: a half-pulled image that
         // was listed would fail it.
         let fsck = capas.ok(&["fsck"]);
-        assert!(fsck.trim_end().ends_with(": ok"), "after {delay_ms} ms: {fsck}");
+        assert!(
+            fsck.trim_end().ends_with(": ok"),
+            "after {delay_ms} ms: {fsck}"
+        );
     }
     capas.ok(&["pull", "-q", "nginx:stable"]);
     assert!(capas.ok(&["fsck"]).trim_end().ends_with(": ok"));

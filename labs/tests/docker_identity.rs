@@ -46,11 +46,20 @@ fn docker_loads_capas_images_with_the_same_ids() {
     capas.ok(&["tag", "alpine:3.19", &names[0]]);
     capas.ok(&["tag", "nginx:stable-alpine3.19", &names[1]]);
     let archive = capas.scratch().join("both.tar");
-    capas.ok(&["save", "-o", archive.to_str().expect("utf-8"), &names[0], &names[1]]);
+    capas.ok(&[
+        "save",
+        "-o",
+        archive.to_str().expect("utf-8"),
+        &names[0],
+        &names[1],
+    ]);
 
     let loaded = docker(&["load", "-i", archive.to_str().expect("utf-8")]);
     for name in &names {
-        assert!(loaded.contains(&format!("Loaded image: {name}")), "{loaded}");
+        assert!(
+            loaded.contains(&format!("Loaded image: {name}")),
+            "{loaded}"
+        );
         let ours = capas.ok(&["inspect", name]);
         let theirs = docker(&["image", "inspect", name]);
         for field in ["Id", "RootFS", "Size", "Created", "Architecture", "Os"] {
@@ -61,7 +70,14 @@ fn docker_loads_capas_images_with_the_same_ids() {
             );
         }
         // Docker shows Config with every field filled in; compare the ones the image sets.
-        for key in ["Env", "Cmd", "Entrypoint", "ExposedPorts", "Labels", "StopSignal"] {
+        for key in [
+            "Env",
+            "Cmd",
+            "Entrypoint",
+            "ExposedPorts",
+            "Labels",
+            "StopSignal",
+        ] {
             let ours = inspect_field(&ours, "Config")[key].clone();
             let theirs = inspect_field(&theirs, "Config")[key].clone();
             if !ours.is_null() {
@@ -70,8 +86,26 @@ fn docker_loads_capas_images_with_the_same_ids() {
         }
         // History: same steps, same sizes (Docker computes them from the layers it unpacked),
         // same comments; the dates are equal too because both read the config.
-        let ours = capas.ok(&["history", "-H=false", "--no-trunc", "--format", "json", name]);
-        let theirs = docker(&["history", "-H=false", "--no-trunc", "--format", "{{json .}}", name]);
-        assert_eq!(history_facts(&ours), history_facts(&theirs), "{name}:\n{ours}\n{theirs}");
+        let ours = capas.ok(&[
+            "history",
+            "-H=false",
+            "--no-trunc",
+            "--format",
+            "json",
+            name,
+        ]);
+        let theirs = docker(&[
+            "history",
+            "-H=false",
+            "--no-trunc",
+            "--format",
+            "{{json .}}",
+            name,
+        ]);
+        assert_eq!(
+            history_facts(&ours),
+            history_facts(&theirs),
+            "{name}:\n{ours}\n{theirs}"
+        );
     }
 }

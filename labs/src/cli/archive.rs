@@ -57,15 +57,19 @@ pub struct LoadArgs {
 fn select(ctx: &Context, names: &[String]) -> anyhow::Result<Vec<(ImageRecord, Vec<Reference>)>> {
     let index = ctx.store.index().context("reading the image index")?;
     let mut out: Vec<(ImageRecord, Vec<Reference>)> = Vec::new();
-    let mut add = |record: &ImageRecord, name: Option<Reference>| {
-        match out.iter_mut().find(|(r, _)| r.id == record.id) {
-            Some((_, names)) => names.extend(name),
-            None => out.push((record.clone(), name.into_iter().collect())),
-        }
+    let mut add = |record: &ImageRecord, name: Option<Reference>| match out
+        .iter_mut()
+        .find(|(r, _)| r.id == record.id)
+    {
+        Some((_, names)) => names.extend(name),
+        None => out.push((record.clone(), name.into_iter().collect())),
     };
     for text in names {
         let typed = Reference::parse(text).ok();
-        if let Some(typed) = typed.as_ref().filter(|r| r.tag().is_none() && r.digest().is_none()) {
+        if let Some(typed) = typed
+            .as_ref()
+            .filter(|r| r.tag().is_none() && r.digest().is_none())
+        {
             let repo = typed.familiar_repository();
             let mut found = false;
             for record in index.images.values() {
@@ -103,7 +107,12 @@ pub fn save(ctx: &Context, args: SaveArgs, out: &mut dyn Write) -> anyhow::Resul
                 .unwrap_or(std::path::Path::new("."));
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("creating {}", path.display()))?;
-            archive::save(&ctx.store, &images, format, io::BufWriter::new(tmp.as_file_mut()))?;
+            archive::save(
+                &ctx.store,
+                &images,
+                format,
+                io::BufWriter::new(tmp.as_file_mut()),
+            )?;
             tmp.persist(path)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
@@ -120,9 +129,9 @@ pub fn save(ctx: &Context, args: SaveArgs, out: &mut dyn Write) -> anyhow::Resul
 /// Runs `capas load`.
 pub fn load(ctx: &Context, args: LoadArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
     let input: Box<dyn Read> = match &args.input {
-        Some(path) => Box::new(
-            File::open(path).with_context(|| format!("opening {}", path.display()))?,
-        ),
+        Some(path) => {
+            Box::new(File::open(path).with_context(|| format!("opening {}", path.display()))?)
+        }
         None => {
             if io::stdin().is_terminal() {
                 bail!("requested load from stdin, but stdin is empty");

@@ -35,11 +35,22 @@ pub(crate) fn inspect_json(ctx: &Context, img: &Image) -> anyhow::Result<Value> 
     );
     out.insert(
         "RepoDigests".into(),
-        json!(record.repo_digests().map(|r| r.to_string()).collect::<Vec<_>>()),
+        json!(
+            record
+                .repo_digests()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+        ),
     );
     out.insert(
         "Parent".into(),
-        json!(record.parent.as_ref().map(|p| p.to_string()).unwrap_or_default()),
+        json!(
+            record
+                .parent
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        ),
     );
     out.insert("Comment".into(), text("comment"));
     out.insert("Created".into(), text("created"));
