@@ -1353,19 +1353,10 @@ impl LoadSession<'_, '_> {
     fn diff_ids(&self, config: &ArchiveFile) -> Result<Vec<DiffId>> {
         let bytes = self.bytes_of(config)?;
         let parsed = image::parse_config(&config.digest, &bytes)?;
-        parsed
-            .rootfs()
-            .diff_ids()
-            .iter()
-            .map(|d| {
-                Digest::parse(d)
-                    .map(DiffId)
-                    .map_err(|e| ArchiveError::Invalid {
-                        what: format!("config {:?}", config.path),
-                        reason: e.to_string(),
-                    })
-            })
-            .collect()
+        image::diff_ids_of(&parsed).map_err(|e| ArchiveError::Invalid {
+            what: format!("config {:?}", config.path),
+            reason: e.to_string(),
+        })
     }
 
     // -- applying ----------------------------------------------------------------------------

@@ -211,13 +211,7 @@ fn pull_from(
     let config_bytes = source.config();
     locked.put_blob(&config_bytes, Some(&config_digest))?;
     let config = image::parse_config(&config_digest, &config_bytes)?;
-    let diff_ids: Vec<DiffId> = config
-        .rootfs()
-        .diff_ids()
-        .iter()
-        .map(|d| Digest::parse(d).map(DiffId))
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(e.to_string()))?;
+    let diff_ids: Vec<DiffId> = image::diff_ids_of(&config).map_err(|e| bad(e.to_string()))?;
     if diff_ids.len() != manifest.layers().len() {
         return Err(bad(format!(
             "{} layers for {} diff IDs",

@@ -140,20 +140,11 @@ impl Image {
             })?;
         let config_bytes = store.read_blob(&record.id)?;
         let config = parse_config(&record.id, &config_bytes)?;
-        let diff_ids: Vec<DiffId> = config
-            .rootfs()
-            .diff_ids()
-            .iter()
-            .map(|d| {
-                Digest::parse(d)
-                    .map(DiffId)
-                    .map_err(|e| ImageError::Invalid {
-                        what: "config",
-                        id: record.id.clone(),
-                        reason: e.to_string(),
-                    })
-            })
-            .collect::<Result<_>>()?;
+        let diff_ids = diff_ids_of(&config).map_err(|e| ImageError::Invalid {
+            what: "config",
+            id: record.id.clone(),
+            reason: e.to_string(),
+        })?;
         if diff_ids.len() != manifest.layers().len() {
             return Err(ImageError::Invalid {
                 what: "manifest",
@@ -332,6 +323,16 @@ pub fn parse_config(id: &Digest, bytes: &[u8]) -> Result<ImageConfiguration> {
         return Err(ImageError::HistoryMismatch { id: id.clone() });
     }
     Ok(config)
+}
+
+/// The diff IDs a config lists in `rootfs.diff_ids`, bottom layer first.
+pub fn diff_ids_of(config: &ImageConfiguration) -> Result<Vec<DiffId>, DigestError> {
+    config
+        .rootfs()
+        .diff_ids()
+        .iter()
+        .map(|d| Digest::parse(d).map(DiffId))
+        .collect()
 }
 
 /// Parses an RFC 3339 time stamp (as in configs) into Unix seconds.
