@@ -12,16 +12,19 @@
 //! | [`store`] | the content-addressed store on disk, its lock and atomic writes | lab02 | `slides/lab02` |
 //! | [`fsck`] | checking that every blob still hashes to its name | lab02 | `slides/lab02` |
 //! | [`layer`] | layer tars: deterministic creation, safe unpack, sizes as Docker counts | lab03 | `slides/lab03` |
-//! | [`reference`] | image names: `alpine` means `docker.io/library/alpine:latest` | lab04 | `slides/lab04` |
+//! | [`reference`](mod@reference) | image names: `alpine` means `docker.io/library/alpine:latest` | lab04 | `slides/lab04` |
 //! | [`image`] | manifest + config, image ID, history, resolving what a user typed | lab01, lab04 | `slides/lab01` |
 //! | [`samples`] | the built-in sample registry: alpine, nginx, debian, busybox, hello-world | lab04, lab05 | `slides/lab05` |
 //! | [`distribution`] | pull: which layers to fetch, which already exist | lab04, lab05 | `slides/lab05` |
+//! | [`union`] | the union view: layers seen as one tree, whiteouts, opaque dirs, "why" | lab03 | `slides/lab03` |
+//! | [`container`] | a container: its read/write layer, copy-on-write, diff, commit, rm | lab03 | `slides/lab03` |
 //! | [`archive`] | save / load: docker-archive and OCI layout tars | lab02 | `slides/lab02` |
 //!
 //! Nothing here prints or reads the terminal: functions return values and typed errors, and the
 //! `capas` command (crate `capas-labs`) turns them into Docker-shaped text.
 
 pub mod archive;
+pub mod container;
 pub mod digest;
 pub mod distribution;
 pub mod fsck;
@@ -31,5 +34,6 @@ pub mod reference;
 pub mod samples;
 pub mod shell;
 pub mod store;
+pub mod union;
 
 pub use oci_spec;
