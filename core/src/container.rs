@@ -278,6 +278,8 @@ pub struct Container {
     /// The image's layers with `upper/` on top: what the container sees.
     view: UnionView,
     copy_ups: Vec<CopyUp>,
+    /// The time writes get (see [`Container::set_clock`]); `None`: the kernel's.
+    now: Option<SystemTime>,
 }
 
 /// The label of the read/write layer in explanations.
@@ -832,6 +834,10 @@ impl Container {
             let mode = found.metadata.mode() & 0o7777;
             fs::set_permissions(&upper, fs::Permissions::from_mode(mode))
                 .map_err(io_err("creating", &upper))?;
+            // And its time: the same store gives the same `ls -l /`, whenever it runs.
+            if let Ok(time) = found.metadata.modified() {
+                set_mtime_on(&upper, time).map_err(io_err("creating", &upper))?;
+            }
         }
         write_json(&dir.join("copy-ups.json"), &Vec::<CopyUp>::new())?;
         // config.json last: until it exists, the directory is not a container.
@@ -879,7 +885,26 @@ impl Container {
             image_view,
             view,
             copy_ups: Vec::new(),
+            now: None,
         })
+    }
+
+    /// Sets the clock of the container's writes: from now on every file it creates and every
+    /// directory whose entries change gets this time (Unix seconds), as the kernel would give
+    /// them "now". Without it the host's clock is used; with it, the same commands give the
+    /// same `ls -l`.
+    pub fn set_clock(&mut self, now: i64) {
+        self.now = Some(time_of(now));
+    }
+
+    /// [`with_write_access`] on a directory (or file) the container is changing, then the
+    /// container's clock on it.
+    fn changing<T>(&self, path: &Path, f: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        let result = with_write_access(path, f)?;
+        if let Some(now) = self.now {
+            set_mtime_on(path, now)?;
+        }
+        Ok(result)
     }
 
     /// The full ID (64 hex).
@@ -1050,7 +1075,7 @@ impl Container {
                 "not a directory",
             ));
         }
-        with_write_access(parent_of(&up), || fs::create_dir(&up))?;
+        self.changing(parent_of(&up), || fs::create_dir(&up))?;
         fs::set_permissions(
             &up,
             fs::Permissions::from_mode(found.metadata.mode() & 0o7777),
@@ -1078,7 +1103,7 @@ impl Container {
             FileKind::File => {
                 // std::fs::copy uses copy_file_range (a reflink where the file system has
                 // them): no byte goes through user space.
-                let bytes = with_write_access(parent_of(&up), || fs::copy(&found.host_path, &up))?;
+                let bytes = self.changing(parent_of(&up), || fs::copy(&found.host_path, &up))?;
                 copy_owner(&up, meta)?;
                 set_mtime_on(&up, mtime_of(meta))?;
                 let layer = self.view.layers()[found.layer_index].label.clone();
@@ -1086,7 +1111,7 @@ impl Container {
             }
             FileKind::Symlink => {
                 let target = fs::read_link(&found.host_path)?;
-                with_write_access(parent_of(&up), || std::os::unix::fs::symlink(&target, &up))?;
+                self.changing(parent_of(&up), || std::os::unix::fs::symlink(&target, &up))?;
                 copy_owner(&up, meta)?;
             }
             FileKind::Other => {
@@ -1134,13 +1159,27 @@ impl Container {
         let up = self.upper_path(names);
         let parent = parent_of(&up).to_path_buf();
         let whiteout = parent.join(format!("{WHITEOUT_PREFIX}{name}"));
-        with_write_access(&parent, || {
+        self.changing(&parent, || {
             let had_whiteout = match fs::remove_file(&whiteout) {
                 Ok(()) => true,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => false,
                 Err(e) => return Err(e),
             };
             make(&up)?;
+            Ok(had_whiteout)
+        })
+        .and_then(|had_whiteout| {
+            // A new entry is born "now"; a new hard link is an old file under a new name,
+            // and link(2) leaves its time alone.
+            let meta = fs::symlink_metadata(&up)?;
+            if let Some(now) = self.now.filter(|_| meta.is_dir() || meta.nlink() == 1) {
+                if meta.file_type().is_symlink() {
+                    let t = filetime::FileTime::from_system_time(now);
+                    filetime::set_symlink_file_times(&up, t, t)?;
+                } else {
+                    set_mtime_on(&up, now)?;
+                }
+            }
             Ok(had_whiteout)
         })
     }
@@ -1151,7 +1190,7 @@ impl Container {
         let dir = self.upper_path(names);
         let mode = fs::symlink_metadata(&dir)?.mode() & 0o777;
         let marker = dir.join(OPAQUE_MARKER);
-        with_write_access(&dir, || {
+        self.changing(&dir, || {
             let file = OpenOptions::new()
                 .write(true)
                 .create(true)
@@ -1168,7 +1207,7 @@ impl Container {
     fn delete_entry(&mut self, names: &[String]) -> io::Result<()> {
         let up = self.upper_path(names);
         if let Ok(meta) = fs::symlink_metadata(&up) {
-            with_write_access(parent_of(&up), || {
+            self.changing(parent_of(&up), || {
                 if meta.is_dir() {
                     // Only markers can be left inside: the directory is empty in the view.
                     remove_tree(&up)
@@ -1185,7 +1224,7 @@ impl Container {
             };
             let parent = parent_of(&up).to_path_buf();
             let marker = parent.join(format!("{WHITEOUT_PREFIX}{name}"));
-            with_write_access(&parent, || {
+            self.changing(&parent, || {
                 let file = OpenOptions::new()
                     .write(true)
                     .create_new(true)
@@ -1450,7 +1489,7 @@ impl shell::Fs for Container {
                 // copy-up: the file moves to the read/write layer before its first change.
                 self.copy_up(&names)?;
                 let up = self.upper_path(&names);
-                with_write_access(&up, || {
+                self.changing(&up, || {
                     let mut file = OpenOptions::new()
                         .write(true)
                         .append(append)
@@ -1610,7 +1649,7 @@ impl shell::Fs for Container {
         self.copy_up(&a)?;
         let up_b = self.upper_path(&b);
         if let Ok(meta) = fs::symlink_metadata(&up_b) {
-            with_write_access(parent_of(&up_b), || {
+            self.changing(parent_of(&up_b), || {
                 if meta.is_dir() {
                     remove_tree(&up_b)
                 } else {
@@ -1619,9 +1658,13 @@ impl shell::Fs for Container {
             })?;
         }
         let up_a = self.upper_path(&a);
+        let from_dir = parent_of(&up_a).to_path_buf();
         self.create_entry(&b, to, |p| {
-            with_write_access(parent_of(&up_a), || fs::rename(&up_a, p))
+            with_write_access(&from_dir, || fs::rename(&up_a, p))
         })?;
+        if let Some(now) = self.now {
+            set_mtime_on(&from_dir, now)?;
+        }
         if a_is_dir && !up_b.join(OPAQUE_MARKER).exists() {
             // overlayfs marks a directory moved into a merged directory opaque, so that
             // nothing of the same name below can ever merge into it.

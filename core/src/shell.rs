@@ -1,6 +1,22 @@
 //! The small shell that runs inside a container.
 //!
-//! (Being written: see the `Fs` trait, the contract between the shell and the container.)
+//! capas does not start processes: a container's command is interpreted here, against the
+//! container's merged file system (the [`Fs`] trait), so that every write goes through the
+//! container's copy-on-write exactly as a real program's would under overlayfs. The shell
+//! speaks a useful part of POSIX `sh` — simple commands, `;`, `&&`, `||`, `|`, `!`, `>`, `>>`,
+//! `<`, `2>&1`, variables, `$?`, `$(…)`, quoting, globs, `if`, `for`, `while`, `{ …; }`,
+//! `( … )` — and has the file utilities the course uses built in, with busybox's behaviour
+//! and error texts: `echo`, `printf`, `cat`, `ls`, `touch`, `mkdir`, `rm`, `rmdir`, `mv`, `cp`,
+//! `chmod`, `ln`, `test`, `true`, `false`, `sh -c`, `cd`, `pwd`, `env`, `export`, `exit`.
+//!
+//! Words are parsed by `brush-parser` (a POSIX/bash parser), never by splitting on spaces.
+//! A utility runs only if its file exists in the container's `PATH` (as in a real container,
+//! `ls` needs `/bin/ls`); shell built-ins such as `echo` and `cd` need nothing.
+
+mod builtins;
+mod interp;
+
+pub use interp::Shell;
 
 use std::io;
 

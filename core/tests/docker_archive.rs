@@ -237,40 +237,6 @@ fn docker_cannot_load_a_pure_oci_layout() {
     }
 }
 
-/// The busybox binary of Debian's `busybox-static`, if it is installed and static.
-fn static_busybox() -> Option<std::path::PathBuf> {
-    ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| fs::read(p).is_ok_and(|elf| is_static_elf(&elf)))
-}
-
-/// An ELF64 file without a `PT_INTERP` program header needs no dynamic loader, so it runs in
-/// an image that has nothing else.
-fn is_static_elf(elf: &[u8]) -> bool {
-    let u16_at = |o: usize| {
-        elf.get(o..o + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
-    };
-    let u64_at = |o: usize| {
-        elf.get(o..o + 8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes)
-            .and_then(|v| usize::try_from(v).ok())
-    };
-    if !elf.starts_with(b"\x7fELF\x02\x01") {
-        return false;
-    }
-    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38))
-    else {
-        return false;
-    };
-    (0..phnum).all(|i| {
-        let at = phoff + i * phentsize;
-        elf.get(at..at + 4).is_some_and(|t| t != [3, 0, 0, 0])
-    })
-}
-
 /// A minimal root filesystem: busybox and the applets the Dockerfile runs.
 fn busybox_rootfs(busybox: &Path, out: &Path) {
     let file = File::create(out).expect("rootfs tar");
@@ -302,7 +268,7 @@ fn docker_images_load_into_capas_with_the_same_ids() {
     let Some(docker) = Docker::connect() else {
         return;
     };
-    let Some(busybox) = static_busybox().or_else(|| {
+    let Some(busybox) = support::static_busybox().or_else(|| {
         support::skip("no static busybox (Debian package busybox-static) to build a base image")
     }) else {
         return;

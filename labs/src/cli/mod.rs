@@ -15,6 +15,8 @@ use clap::{Parser, Subcommand};
 use crate::clock::Clock;
 
 mod archive;
+mod container;
+mod explain;
 mod fsck;
 mod history;
 mod images;
@@ -54,6 +56,26 @@ pub enum Command {
     Load(archive::LoadArgs),
     /// Check every blob against its digest, and every image against its parts.
     Fsck(fsck::Args),
+    /// Create a container: the image's layers plus an empty read/write layer.
+    Create(container::CreateArgs),
+    /// Create a container and run a command in it (with the container shell).
+    Run(container::RunArgs),
+    /// Run a command in an existing container.
+    Exec(container::ExecArgs),
+    /// List containers.
+    Ps(container::PsArgs),
+    /// Show what a container changed: A (added), C (changed), D (deleted).
+    Diff(container::DiffArgs),
+    /// Create a new image from a container's changes (one more layer).
+    Commit(container::CommitArgs),
+    /// Remove containers (and their read/write layers).
+    Rm(container::RmArgs),
+    /// Copy files between a container and the host.
+    Cp(container::CpArgs),
+    /// Explain which layer provides a path, or what hides it.
+    Why(explain::WhyArgs),
+    /// Show each layer of an image: what it adds, changes, removes and hides.
+    Layers(explain::LayersArgs),
 }
 
 /// What a command needs: the store and the clock.
@@ -87,6 +109,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
         Command::Save(args) => archive::save(&ctx, args, out),
         Command::Load(args) => archive::load(&ctx, args, out),
         Command::Fsck(args) => fsck::run(&ctx, args, out),
+        Command::Create(args) => container::create(&ctx, args, out),
+        Command::Run(args) => container::run(&ctx, args, out),
+        Command::Exec(args) => container::exec(&ctx, args, out),
+        Command::Ps(args) => container::ps(&ctx, args, out),
+        Command::Diff(args) => container::diff(&ctx, args, out),
+        Command::Commit(args) => container::commit(&ctx, args, out),
+        Command::Rm(args) => container::rm(&ctx, args, out),
+        Command::Cp(args) => container::cp(&ctx, args, out),
+        Command::Why(args) => explain::why(&ctx, args, out),
+        Command::Layers(args) => explain::layers(&ctx, args, out),
     }
 }
 
