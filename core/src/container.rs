@@ -1224,13 +1224,19 @@ impl Container {
             };
             let parent = parent_of(&up).to_path_buf();
             let marker = parent.join(format!("{WHITEOUT_PREFIX}{name}"));
+            let now = self.now;
             self.changing(&parent, || {
                 let file = OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .mode(0o600)
                     .open(&marker)?;
-                file.set_permissions(fs::Permissions::from_mode(0o600))
+                file.set_permissions(fs::Permissions::from_mode(0o600))?;
+                // The deletion's time, as the whiteout device's would be.
+                match now {
+                    Some(t) => file.set_modified(t),
+                    None => Ok(()),
+                }
             })?;
         }
         Ok(())
