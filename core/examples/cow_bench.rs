@@ -185,7 +185,7 @@ fn make_layers(dir: &Path, layers: usize, files: usize) -> io::Result<Vec<PathBu
             let sub = root.join(format!("d{}", f % 10));
             fs::create_dir_all(&sub)?;
             // Even files are shared names (shadowed above), odd ones are the layer's own.
-            let name = if f % 2 == 0 {
+            let name = if f.is_multiple_of(2) {
                 format!("shared{f}")
             } else {
                 format!("own{l}-{f}")
@@ -252,7 +252,7 @@ fn union(dir: &Path, layers: usize, files: usize) -> Result<(), Box<dyn std::err
         .map(|i| {
             let l = (i * 7) % layers;
             let f = (i * 13) % files;
-            let name = if f % 2 == 0 {
+            let name = if f.is_multiple_of(2) {
                 format!("shared{f}")
             } else {
                 format!("own{l}-{f}")
