@@ -211,7 +211,7 @@ fn walk_dirs(dirs: &[PathBuf]) -> usize {
 
 fn union(dir: &Path, layers: usize, files: usize) -> Result<(), Box<dyn std::error::Error>> {
     let dirs = make_layers(dir, layers, files)?;
-    let view = UnionView::new(dirs.clone());
+    let view = UnionView::new(dirs.clone()).frozen();
     let mut entries = 0;
     view.walk(&mut |_, _| entries += 1)?;
     println!(

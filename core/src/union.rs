@@ -49,10 +49,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::digest::ChainId;
 use crate::image::Image;
@@ -133,12 +135,34 @@ pub struct UnionLayer {
 
 /// A read-only union of layer directories, bottom first.
 ///
-/// Nothing is cached: every lookup reads the layer directories, so a view over a container's
-/// read/write layer always shows its latest state.
+/// Layers a view knows to be immutable (an image's layers in the store: content-addressed,
+/// never written again) have their directories' names read once and remembered, so a lookup
+/// costs a hash probe per layer instead of three `lstat`s. Layers above them (a container's
+/// read/write layer) are read afresh every time, so the view always shows their latest state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnionView {
     layers: Vec<UnionLayer>,
+    /// Layers `0..frozen` never change.
+    frozen: usize,
+    names: NameCache,
 }
+
+/// The names in each (frozen layer, directory), read on first use. Shared by clones of a
+/// view: the layers it describes never change.
+#[derive(Debug, Clone, Default)]
+struct NameCache(Arc<Mutex<HashMap<(usize, PathBuf), Option<Arc<Names>>>>>);
+
+/// A directory's names, each with whether it is a directory itself.
+type Names = HashMap<OsString, bool>;
+
+impl PartialEq for NameCache {
+    fn eq(&self, _: &Self) -> bool {
+        // A cache is not part of what a view is.
+        true
+    }
+}
+
+impl Eq for NameCache {}
 
 /// What a lookup found: the entry that wins, and where it lives.
 #[derive(Debug, Clone)]
@@ -341,6 +365,8 @@ impl UnionView {
     /// A view of plain directories, bottom first, labelled `layer 0`, `layer 1`, …
     pub fn new(dirs: Vec<PathBuf>) -> UnionView {
         UnionView {
+            frozen: 0,
+            names: NameCache::default(),
             layers: dirs
                 .into_iter()
                 .enumerate()
@@ -354,7 +380,18 @@ impl UnionView {
 
     /// A view of labelled layers, bottom first.
     pub fn from_layers(layers: Vec<UnionLayer>) -> UnionView {
-        UnionView { layers }
+        UnionView {
+            layers,
+            frozen: 0,
+            names: NameCache::default(),
+        }
+    }
+
+    /// The same view, told that none of its current layers will ever change: their names
+    /// are remembered (see [`UnionView`]). Image views are frozen already.
+    pub fn frozen(mut self) -> UnionView {
+        self.frozen = self.layers.len();
+        self
     }
 
     /// The view of an image: its unpacked layers from the store, each labelled by its chain
@@ -372,7 +409,7 @@ impl UnionView {
                 label: layer.chain_id.to_string(),
             });
         }
-        Ok(UnionView { layers })
+        Ok(UnionView::from_layers(layers).frozen())
     }
 
     /// The same view with one more layer on top (a container's read/write layer).
@@ -393,6 +430,73 @@ impl UnionView {
         }
     }
 
+    /// Whether directory `dir` of layer `i` holds `name` (one `lstat`, or a hash probe in a
+    /// frozen layer).
+    fn has(&self, i: usize, dir: &[&str], name: &str) -> Result<bool> {
+        if i >= self.frozen {
+            let mut path = self.host(i, dir);
+            path.push(name);
+            return exists(&path);
+        }
+        Ok(self
+            .names_in(i, dir)?
+            .is_some_and(|names| names.contains_key(OsStr::new(name))))
+    }
+
+    /// In frozen layer `i`: `Some(is a directory)` if `names` is there, `None` if not.
+    fn is_dir_in(&self, i: usize, names: &[&str]) -> Result<Option<bool>> {
+        let Some((name, dir)) = names.split_last() else {
+            return Ok(Some(true));
+        };
+        Ok(self
+            .names_in(i, dir)?
+            .and_then(|listing| listing.get(OsStr::new(name)).copied()))
+    }
+
+    /// `lstat` of `names` in layer `i`; in a frozen layer, only if its directory has the name.
+    fn entry(&self, i: usize, names: &[&str]) -> Result<Option<fs::Metadata>> {
+        if let Some((name, dir)) = names.split_last()
+            && i < self.frozen
+            && !self.has(i, dir, name)?
+        {
+            return Ok(None);
+        }
+        lstat(&self.host(i, names))
+    }
+
+    /// The names in directory `dir` of frozen layer `i` (`None`: no such directory there).
+    fn names_in(&self, i: usize, dir: &[&str]) -> Result<Option<Arc<Names>>> {
+        let path = self.host(i, dir);
+        let key = (i, path);
+        if let Some(found) = self.names.0.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let path = &key.1;
+        let listing = match lstat(path)? {
+            Some(meta) if meta.is_dir() => {
+                let entries = fs::read_dir(path).map_err(|source| UnionError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut names = Names::new();
+                for entry in entries {
+                    let entry = entry.and_then(|e| Ok((e.file_name(), e.file_type()?.is_dir())));
+                    let (name, is_dir) = entry.map_err(|source| UnionError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    names.insert(name, is_dir);
+                }
+                Some(Arc::new(names))
+            }
+            _ => None,
+        };
+        if let Ok(mut cache) = self.names.0.lock() {
+            cache.insert(key, listing.clone());
+        }
+        Ok(listing)
+    }
+
     /// The file of `names` inside layer `i` (not checked).
     fn host(&self, i: usize, names: &[&str]) -> PathBuf {
         let mut p = self.layers[i].dir.clone();
@@ -406,7 +510,7 @@ impl UnionView {
         let mut layers = Vec::new();
         for i in (0..self.layers.len()).rev() {
             layers.push(i);
-            if exists(&self.layers[i].dir.join(OPAQUE_MARKER))? {
+            if self.has(i, &[], OPAQUE_MARKER)? {
                 let cut = Cut {
                     below: i,
                     layer: i,
@@ -431,13 +535,25 @@ impl UnionView {
             cut: None,
         };
         for &i in &step.considered {
-            let path = self.host(i, names);
             // The entry of this layer comes first: a whiteout never hides its own layer.
-            if let Some(meta) = lstat(&path)? {
-                let is_dir = meta.is_dir();
+            // Below the winner only "is it a directory" matters: a frozen layer answers
+            // from its remembered names, without an lstat.
+            let is_dir = if step.top.is_some() && i < self.frozen {
+                self.is_dir_in(i, names)?
+            } else {
+                self.entry(i, names)?.map(|meta| {
+                    let is_dir = meta.is_dir();
+                    if step.top.is_none() {
+                        step.top = Some((i, meta));
+                    }
+                    is_dir
+                })
+            };
+            if let Some(is_dir) = is_dir {
                 match (&step.top, is_dir) {
-                    // Rule 1: the first layer with the name wins.
-                    (None, _) => step.top = Some((i, meta)),
+                    // Rule 1: the first layer with the name wins (taken above).
+                    (Some((top, _)), _) if *top == i => {}
+                    (None, _) => {}
                     // Rule 5: a directory above hides a non-directory here (and below).
                     (Some((top, _)), false) => {
                         step.cut = Some(Cut {
@@ -467,7 +583,7 @@ impl UnionView {
                 }
                 step.dirs.push(i);
                 // Rule 3: an opaque directory hides what the layers below have inside it.
-                if exists(&path.join(OPAQUE_MARKER))? {
+                if self.has(i, names, OPAQUE_MARKER)? {
                     let mut marker = names.to_vec();
                     marker.push(OPAQUE_MARKER);
                     step.cut = Some(Cut {
@@ -481,9 +597,9 @@ impl UnionView {
             }
             // Rule 2: a whiteout hides the name in the layers below this one.
             let whiteout = format!("{WHITEOUT_PREFIX}{name}");
-            let mut marker = parent.to_vec();
-            marker.push(&whiteout);
-            if exists(&self.host(i, &marker))? {
+            if self.has(i, parent, &whiteout)? {
+                let mut marker = parent.to_vec();
+                marker.push(&whiteout);
                 step.cut = Some(Cut {
                     below: i,
                     layer: i,
