@@ -150,7 +150,10 @@ pub struct UnionView {
 /// The names in each (frozen layer, directory), read on first use. Shared by clones of a
 /// view: the layers it describes never change.
 #[derive(Debug, Clone, Default)]
-struct NameCache(Arc<Mutex<HashMap<(usize, PathBuf), Option<Arc<Names>>>>>);
+struct NameCache(Arc<Mutex<HashMap<(usize, PathBuf), Listing>>>);
+
+/// A directory's remembered names; `None` when the layer has no such directory.
+type Listing = Option<Arc<Names>>;
 
 /// A directory's names, each with whether it is a directory itself.
 type Names = HashMap<OsString, bool>;
@@ -465,7 +468,7 @@ impl UnionView {
     }
 
     /// The names in directory `dir` of frozen layer `i` (`None`: no such directory there).
-    fn names_in(&self, i: usize, dir: &[&str]) -> Result<Option<Arc<Names>>> {
+    fn names_in(&self, i: usize, dir: &[&str]) -> Result<Listing> {
         let path = self.host(i, dir);
         let key = (i, path);
         if let Some(found) = self.names.0.lock().ok().and_then(|c| c.get(&key).cloned()) {
