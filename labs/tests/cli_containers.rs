@@ -83,6 +83,30 @@ fn run_diff_why_commit_as_the_course_shows() {
     );
 }
 
+/// On a fresh store `run` pulls the image first, as `docker run` does.
+#[test]
+fn run_pulls_a_missing_image_first() {
+    let capas = Capas::new();
+    let out = capas
+        .cmd(&["run", "--rm", "alpine:3.19", "cat", "/etc/alpine-release"])
+        .output()
+        .expect("run capas");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "3.19.1\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "Unable to find image 'alpine:3.19' locally\n3.19: Pulling from library/alpine\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Status: Downloaded newer image for alpine:3.19"),
+        "{stderr}"
+    );
+    assert_eq!(capas.ok(&["images", "-q"]).lines().count(), 1);
+}
+
 /// Two containers of one image never see each other's changes; `exec` runs in the same
 /// container again; `rm` throws the read/write layer away.
 #[test]
@@ -166,7 +190,17 @@ fn bad_input_gives_one_line_and_a_status() {
             1,
             "Error: No such image: nope:latest\n",
         ),
-        (&["run", "nope:1"], 1, "Error: No such image: nope:1\n"),
+        (
+            &["run", "nope:1"],
+            1,
+            "Unable to find image 'nope:1' locally\n\
+             Error: manifest for docker.io/library/nope:1 not found: manifest unknown\n",
+        ),
+        (
+            &["run", "0123abc"],
+            1,
+            "Error: No such image: 0123abc:latest\n",
+        ),
         (
             &["run", "--rm", "alpine:3.19", "nosuch"],
             127,

@@ -15,6 +15,7 @@ use capas_core::container::{self, CommitOptions, Container, ContainerConfig, Sta
 use capas_core::image::{self, Image};
 use capas_core::reference::Reference;
 use capas_core::shell::{FileKind, Fs, Shell};
+use clap::Parser as _;
 
 use super::Context;
 use crate::clock;
@@ -120,6 +121,7 @@ pub struct CpArgs {
 
 /// Runs `capas create`: prints the new container's ID.
 pub fn create(ctx: &Context, args: CreateArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    pull_if_missing(ctx, &args.image)?;
     let locked = ctx.store.lock().context("locking the store")?;
     let index = locked.index()?;
     let img = Image::load(&locked, image::resolve(&index, &args.image)?)?;
@@ -131,6 +133,7 @@ pub fn create(ctx: &Context, args: CreateArgs, out: &mut dyn Write) -> anyhow::R
 
 /// Runs `capas run`: create, then run the command; the exit code is the command's.
 pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    pull_if_missing(ctx, &args.image)?;
     let locked = ctx.store.lock().context("locking the store")?;
     let index = locked.index()?;
     let img = Image::load(&locked, image::resolve(&index, &args.image)?)?;
@@ -144,6 +147,28 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> anyhow::Result<
         container::remove(&locked, c.id())?;
     }
     Ok(code)
+}
+
+/// As `docker run` and `docker create` do: an image that is not in the store is pulled
+/// first, its progress on stderr after `Unable to find image 'alpine:3.19' locally`.
+fn pull_if_missing(ctx: &Context, name: &str) -> anyhow::Result<()> {
+    let index = ctx.store.index()?;
+    match image::resolve(&index, name) {
+        Err(capas_core::image::ImageError::NotFound { .. }) => {}
+        _ => return Ok(()),
+    }
+    // Only a name can be pulled (an ID prefix that matches nothing stays "No such image").
+    let Ok(reference) = Reference::parse_tagged(name) else {
+        return Ok(());
+    };
+    let mut err = io::stderr().lock();
+    writeln!(err, "Unable to find image '{reference}' locally")?;
+    let tagged = reference.to_string();
+    let cli = super::Cli::try_parse_from(["capas", "pull", tagged.as_str()])?;
+    if let super::Command::Pull(pull_args) = cli.command {
+        super::pull::run(ctx, pull_args, &mut err)?;
+    }
+    Ok(())
 }
 
 /// Runs `capas exec`: runs another command in an existing container.
