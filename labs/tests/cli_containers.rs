@@ -197,11 +197,6 @@ fn bad_input_gives_one_line_and_a_status() {
              Error: manifest for docker.io/library/nope:1 not found: manifest unknown\n",
         ),
         (
-            &["run", "0123abc"],
-            1,
-            "Error: No such image: 0123abc:latest\n",
-        ),
-        (
             &["run", "--rm", "alpine:3.19", "nosuch"],
             127,
             "capas: exec: \"nosuch\": executable file not found in $PATH\n",
