@@ -74,6 +74,24 @@ const SCRIPTS: &[(&str, &str)] = &[
          touch dir/sub/b.txt && rmdir empty && (cd a && pwd) && false || echo fallback",
     ),
     (
+        "words",
+        "x='a  b'; echo \"$x\" $x; echo '$x' \"\\$x\" \\$x; y=$(echo hi); echo \"got $y\" ${z:-def} ${#x}; \
+         echo a\\ b \"c\\\"d\" ~ `echo back`; A=1 B=\"$A\"; echo $A$B",
+    ),
+    (
+        "control",
+        "for f in *.txt dir/*; do echo \"[$f]\"; done; if [ -d dir ]; then echo isdir; else echo no; fi; \
+         for k in 1 2 3; do i=$k; done; echo $i; true && echo and; false || echo or; ! false && echo not; \
+         echo $?; (cd dir && pwd); pwd; { echo in; echo group; } > g.txt; cat g.txt; exit 4",
+    ),
+    (
+        "redirections",
+        "echo out > o.txt; echo more >> o.txt; cat < o.txt; ls nope 2> e.txt; cat e.txt; \
+         ls nope > both.txt 2>&1; cat both.txt; echo x | cat; echo err 1>&2; printf '%s-%d\\n' a 1 b 2; \
+         cat dir/*.txt | cat; echo -n no-newline; echo; echo -e 'a\\tb'",
+    ),
+    ("set-e", "set -e; echo before; false; echo after"),
+    (
         "errors",
         "cat nope; rm nope; mkdir dir; rmdir dir; ls nope; mv nope x; cp nope x; echo $?",
     ),

@@ -479,7 +479,9 @@ impl Shell {
             Ok(argv) => argv,
             Err(e) => return self.fail(io, &e),
         };
-        let mut values = Vec::new();
+        // Assignments take effect one after the other (`A=1 B=$A` gives B=1). Before a
+        // command they are the command's only, and are undone after it.
+        let mut saved: Vec<(String, Option<String>)> = Vec::new();
         for a in &assignments {
             let name = match &a.name {
                 ast::AssignmentName::VariableName(n) => n.clone(),
@@ -496,30 +498,20 @@ impl Shell {
                     return self.fail(io, "arrays are not supported");
                 }
             };
-            values.push((name, value));
+            let old = self.vars.insert(name.clone(), value);
+            saved.push((name, old));
         }
         if argv.is_empty() {
-            // Only assignments (and maybe redirections): they set shell variables.
-            for (name, value) in values {
-                self.vars.insert(name, value);
-            }
+            // Only assignments (and maybe redirections): they stay as shell variables.
             return self.with_redirects(fs, &redirects, io, |_, _, _| 0);
         }
         if self.xtrace {
             let _ = writeln!(io.err, "+ {}", argv.join(" "));
         }
-        // `A=b cmd`: the variables are the command's only.
-        let saved = values
-            .iter()
-            .map(|(n, _)| (n.clone(), self.vars.get(n).cloned()))
-            .collect::<Vec<_>>();
-        for (name, value) in values {
-            self.vars.insert(name, value);
-        }
         let status = self.with_redirects(fs, &redirects, io, |shell, fs, io| {
             shell.dispatch(fs, &argv, io)
         });
-        for (name, old) in saved {
+        for (name, old) in saved.into_iter().rev() {
             match old {
                 Some(v) => self.vars.insert(name, v),
                 None => self.vars.remove(&name),
