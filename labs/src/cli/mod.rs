@@ -21,6 +21,7 @@ mod fsck;
 mod history;
 mod images;
 mod inspect;
+mod labs;
 mod pull;
 mod tag;
 
@@ -74,6 +75,8 @@ pub enum Command {
     Cp(container::CpArgs),
     /// Explain which layer provides a path, or what hides it.
     Why(explain::WhyArgs),
+    /// List the course's labs with your progress, and what to run next.
+    Labs(labs::Args),
     /// Show each layer of an image: what it adds, changes, removes and hides.
     Layers(explain::LayersArgs),
 }
@@ -118,6 +121,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
         Command::Rm(args) => container::rm(&ctx, args, out),
         Command::Cp(args) => container::cp(&ctx, args, out),
         Command::Why(args) => explain::why(&ctx, args, out),
+        Command::Labs(args) => labs::run(&ctx, args, out),
         Command::Layers(args) => explain::layers(&ctx, args, out),
     }
 }

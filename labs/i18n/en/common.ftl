@@ -1,0 +1,16 @@
+press-enter = (Press Enter to go on) 
+check-title = Checking the exercises of { $lab }:
+check-passed = Exercise { $n }: done.
+check-failed = Exercise { $n }: not yet.
+check-all-passed = All done! Go on with the next lab (`capas labs` says which).
+check-hint = Ask for a hint with `{ $lab } hint N`, or read the lab again with `{ $lab }`.
+hint-title = Hint for exercise { $n }
+no-such-exercise = There is no exercise { $n } in this lab.
+solution-locked = The solution to exercise { $n } opens once you have tried it: do the exercise and run `{ $lab } check`.
+reset-done = { $lab }: the exercises' containers and tags are gone, and so is the lab's progress.
+walk-end = When you are done, check your work with `{ $lab } check`. Hints: `{ $lab } hint`.
+labs-title = The course's labs
+labs-done = done
+labs-pending = pending
+labs-next = Next: { $command }
+labs-all-done = You have finished every lab there is so far.

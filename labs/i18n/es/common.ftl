@@ -1,0 +1,16 @@
+press-enter = (Pulsa Intro para seguir) 
+check-title = Comprobando los ejercicios de { $lab }:
+check-passed = Ejercicio { $n }: hecho.
+check-failed = Ejercicio { $n }: todavía no.
+check-all-passed = ¡Todo hecho! Sigue con el próximo laboratorio (`capas labs` lo dice).
+check-hint = Pide una pista con `{ $lab } hint N`, o vuelve a leer el laboratorio con `{ $lab }`.
+hint-title = Pista para el ejercicio { $n }
+no-such-exercise = No hay ejercicio { $n } en este laboratorio.
+solution-locked = La solución del ejercicio { $n } se abre cuando lo hayas intentado: haz el ejercicio y ejecuta `{ $lab } check`.
+reset-done = { $lab }: borrados los contenedores y las etiquetas de los ejercicios, y el progreso del laboratorio.
+walk-end = Cuando termines, comprueba tu trabajo con `{ $lab } check`. Pistas: `{ $lab } hint`.
+labs-title = Laboratorios del curso
+labs-done = hecho
+labs-pending = pendiente
+labs-next = Siguiente: { $command }
+labs-all-done = Has terminado todos los laboratorios disponibles.
