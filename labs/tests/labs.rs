@@ -100,7 +100,7 @@ fn translations_are_complete_in_both_languages() {
 /// The whole walk-through of each lab, in Spanish and in English.
 #[test]
 fn walkthroughs_in_both_languages() {
-    for n in 1..=3u8 {
+    for n in 1..=5u8 {
         for lang in ["es", "en"] {
             let capas = Capas::new();
             let (code, out) = lab(&capas, n, &["--lang", lang]);
@@ -317,4 +317,72 @@ fn lab03_checks_both_ways() {
     ]);
     let (code, out) = check();
     assert_eq!(code, 0, "{out}");
+}
+
+/// Lab 4: the base of nginx:stable (a wrong base fails), then a page of one's own.
+#[test]
+fn lab04_checks_both_ways() {
+    let capas = Capas::new();
+    let s = Student::new("pablo");
+    let w = s.word.clone();
+    let check = || lab(&capas, 4, &["--student", "pablo", "--lang", "en", "check"]);
+    capas.ok(&["pull", "-q", "alpine:3.19"]);
+    capas.ok(&["tag", "alpine:3.19", &format!("lab04/base:{w}")]);
+    let (_, out) = check();
+    assert!(out.contains("is not the base of nginx:stable"), "{out}");
+    capas.ok(&["pull", "-q", "debian:bookworm-slim"]);
+    capas.ok(&["tag", "debian:bookworm-slim", &format!("lab04/base:{w}")]);
+    let (_, out) = check();
+    assert!(out.contains("✔ Exercise 1: done."), "{out}");
+    let c = format!("lab04-{w}");
+    capas.ok(&["pull", "-q", "nginx:stable"]);
+    capas.ok(&[
+        "run",
+        "--name",
+        &c,
+        "nginx:stable",
+        "sh",
+        "-c",
+        &format!("echo {w} > /usr/share/nginx/html/index.html"),
+    ]);
+    capas.ok(&["commit", &c, &format!("lab04/web:{w}")]);
+    let (code, out) = check();
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Lab 5: one more layer on nginx-alpine; one archive with both images.
+#[test]
+fn lab05_checks_both_ways() {
+    let capas = Capas::new();
+    let s = Student::new("marta");
+    let w = s.word.clone();
+    let check = || lab(&capas, 5, &["--student", "marta", "--lang", "en", "check"]);
+    let archive = std::env::temp_dir().join(format!("lab05-{w}.tar"));
+    let _ = std::fs::remove_file(&archive);
+    capas.ok(&["pull", "-q", "nginx:stable-alpine3.19"]);
+    capas.ok(&["pull", "-q", "alpine:3.19"]);
+    let c = format!("lab05-{w}");
+    capas.ok(&[
+        "run",
+        "--name",
+        &c,
+        "nginx:stable-alpine3.19",
+        "touch",
+        "/root/x",
+    ]);
+    capas.ok(&["commit", &c, &format!("lab05/{w}:1")]);
+    let (_, out) = check();
+    assert!(out.contains("✔ Exercise 1: done."), "{out}");
+    assert!(
+        out.contains(&format!("There is no /tmp/lab05-{w}.tar")),
+        "{out}"
+    );
+    let path = archive.to_str().expect("utf-8");
+    capas.ok(&["save", "-o", path, "alpine:3.19"]);
+    let (_, out) = check();
+    assert!(out.contains("nginx:stable-alpine3.19 is missing"), "{out}");
+    capas.ok(&["save", "-o", path, "alpine:3.19", "nginx:stable-alpine3.19"]);
+    let (code, out) = check();
+    assert_eq!(code, 0, "{out}");
+    let _ = std::fs::remove_file(&archive);
 }

@@ -53,6 +53,10 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     (Lang::En, "lab02", include_str!("../../i18n/en/lab02.ftl")),
     (Lang::Es, "lab03", include_str!("../../i18n/es/lab03.ftl")),
     (Lang::En, "lab03", include_str!("../../i18n/en/lab03.ftl")),
+    (Lang::Es, "lab04", include_str!("../../i18n/es/lab04.ftl")),
+    (Lang::En, "lab04", include_str!("../../i18n/en/lab04.ftl")),
+    (Lang::Es, "lab05", include_str!("../../i18n/es/lab05.ftl")),
+    (Lang::En, "lab05", include_str!("../../i18n/en/lab05.ftl")),
 ];
 
 /// The message IDs a file defines.

@@ -10,6 +10,7 @@ use super::{Exercise, Lab, Outcome, Step, Student};
 pub fn lab() -> Lab {
     Lab {
         number: 1,
+        fresh_store: false,
         steps: |_| {
             vec![
                 Step::Say("lab01-intro"),

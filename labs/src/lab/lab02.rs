@@ -11,6 +11,7 @@ use super::{Exercise, Lab, Outcome, Step, Student};
 pub fn lab() -> Lab {
     Lab {
         number: 2,
+        fresh_store: false,
         steps: |_| {
             vec![
                 Step::Say("lab02-intro"),

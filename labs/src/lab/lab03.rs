@@ -11,6 +11,7 @@ use super::{Exercise, Lab, Outcome, Step, Student};
 pub fn lab() -> Lab {
     Lab {
         number: 3,
+        fresh_store: false,
         steps: |_| {
             vec![
                 Step::Say("lab03-intro"),

@@ -18,6 +18,8 @@ pub mod i18n;
 mod lab01;
 mod lab02;
 mod lab03;
+mod lab04;
+mod lab05;
 mod progress;
 mod student;
 
@@ -70,6 +72,9 @@ pub struct Exercise {
 pub struct Lab {
     /// 1 … 9.
     pub number: u8,
+    /// The walk-through runs in a fresh store of its own (`labs/labNN-demo` inside the
+    /// student's), to show what happens on a first download.
+    pub fresh_store: bool,
     /// The walk-through.
     pub steps: fn(&Student) -> Vec<Step>,
     /// The exercises.
@@ -87,7 +92,13 @@ impl Lab {
 
 /// Every lab written so far, in the course's order.
 pub fn all() -> Vec<Lab> {
-    vec![lab01::lab(), lab02::lab(), lab03::lab()]
+    vec![
+        lab01::lab(),
+        lab02::lab(),
+        lab03::lab(),
+        lab04::lab(),
+        lab05::lab(),
+    ]
 }
 
 /// One lab by number.
@@ -178,7 +189,17 @@ pub fn run(number: u8, args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     match args.action {
         None => {
             let pause = !args.no_pause && io::stdin().is_terminal() && io::stdout().is_terminal();
-            walk(&lab, &texts, &root, &student, pause, out)?;
+            let walk_root = if lab.fresh_store {
+                let demo = root.join("labs").join(format!("{name}-demo"));
+                if demo.exists() {
+                    std::fs::remove_dir_all(&demo)
+                        .with_context(|| format!("removing {}", demo.display()))?;
+                }
+                demo
+            } else {
+                root.clone()
+            };
+            walk(&lab, &texts, &walk_root, &student, pause, out)?;
             progress.lab(&name).walked = true;
             progress.save(&store)?;
             Ok(0)
