@@ -57,6 +57,8 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     (Lang::En, "lab04", include_str!("../../i18n/en/lab04.ftl")),
     (Lang::Es, "lab05", include_str!("../../i18n/es/lab05.ftl")),
     (Lang::En, "lab05", include_str!("../../i18n/en/lab05.ftl")),
+    (Lang::Es, "lab06", include_str!("../../i18n/es/lab06.ftl")),
+    (Lang::En, "lab06", include_str!("../../i18n/en/lab06.ftl")),
 ];
 
 /// The message IDs a file defines.

@@ -20,6 +20,7 @@ mod lab02;
 mod lab03;
 mod lab04;
 mod lab05;
+mod lab06;
 mod progress;
 mod student;
 
@@ -45,6 +46,8 @@ pub enum Step {
     /// Removes a container of an earlier reading, if there is one, without a word (so that
     /// the walk-through can be read again).
     Forget(&'static str),
+    /// A fact measured on the store the walk-through uses (sizes, times), as a sentence.
+    Fact(fn(&std::path::Path, &Texts) -> anyhow::Result<String>),
     /// A pause: Enter on a terminal.
     Pause,
 }
@@ -98,6 +101,7 @@ pub fn all() -> Vec<Lab> {
         lab03::lab(),
         lab04::lab(),
         lab05::lab(),
+        lab06::lab(),
     ]
 }
 
@@ -376,6 +380,7 @@ fn walk(
                     capas_core::container::remove(&locked, name)?;
                 }
             }
+            Step::Fact(measure) => writeln!(out, "{}\n", measure(root, texts)?)?,
             Step::Pause => {
                 if pause {
                     write!(out, "{}", texts.t("press-enter"))?;
