@@ -1,11 +1,215 @@
-//! `checker`: compares capas with a real Docker daemon and grades students.
-//!
-//! Not built yet: the comparison scenarios and grading arrive with their own issue.
-//! For now it only says so, so that the workspace has its three members in place.
+//! `checker`: compares capas with a real Docker daemon, and grades students. See `checker --help`.
 
-fn main() {
-    eprintln!(
-        "checker: not available yet; the comparison with Docker lives in the capas test suite for now"
-    );
-    std::process::exit(2);
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use bollard::Docker;
+use capas_checker::{facts, grade, report, runner, scenario};
+use clap::{Parser, Subcommand};
+
+/// capas side by side with a real Docker daemon, and grading.
+#[derive(Debug, Parser)]
+#[command(name = "checker", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Is the daemon reachable? Its version, API, image store; is docker-registry installed?
+    Doctor,
+    /// Run scenarios on capas and on Docker; exit 0 only when every fact matches.
+    Compare {
+        /// Scenario names (built in) or files (`*.toml`); default: every built-in one.
+        scenarios: Vec<String>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also write a JUnit report.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+    /// Grade the labs' exercises in a student's store, or in every store of a class.
+    Grade {
+        /// A student's store.
+        #[arg(long, conflicts_with = "class", required_unless_present = "class")]
+        store: Option<PathBuf>,
+        /// The student's ID (as given to the labs with --student).
+        #[arg(long, default_value = "")]
+        student: String,
+        /// A directory with one store per student, each named by the student's ID.
+        #[arg(long)]
+        class: Option<PathBuf>,
+        /// Where to write the class's CSV (default: grades.csv in --class).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also write a JUnit report.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt.block_on(run(cli)),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn connect() -> anyhow::Result<Docker> {
+    let docker = Docker::connect_with_local_defaults()
+        .context("connecting to Docker (DOCKER_HOST or /var/run/docker.sock)")?;
+    let docker = docker
+        .negotiate_version()
+        .await
+        .context("the Docker daemon does not answer")?;
+    Ok(docker)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Doctor => {
+            let docker = connect().await?;
+            let version = docker.version().await?;
+            let info = docker.info().await?;
+            let status = facts::driver_status(&serde_json::to_value(&info)?);
+            writeln!(out, "daemon:    reachable")?;
+            writeln!(
+                out,
+                "version:   {} (API {})",
+                version.version.unwrap_or_default(),
+                version.api_version.unwrap_or_default()
+            )?;
+            writeln!(
+                out,
+                "store:     {:?} (storage driver {})",
+                facts::image_store(&status),
+                info.driver.unwrap_or_default()
+            )?;
+            let registry = which("docker-registry");
+            writeln!(
+                out,
+                "registry:  {}",
+                registry.map_or(
+                    "docker-registry not installed (apt-get install docker-registry)".into(),
+                    |p| p.display().to_string()
+                )
+            )?;
+            writeln!(
+                out,
+                "busybox:   {}",
+                runner::static_busybox().map_or("busybox-static not installed".into(), |p| p
+                    .display()
+                    .to_string())
+            )?;
+            Ok(0)
+        }
+        Command::Compare {
+            scenarios,
+            json,
+            junit,
+        } => {
+            let builtin = scenario::builtin();
+            let names: Vec<String> = if scenarios.is_empty() {
+                builtin.keys().map(|k| k.to_string()).collect()
+            } else {
+                scenarios
+            };
+            let docker = connect().await?;
+            let info = serde_json::to_value(docker.info().await?)?;
+            let image_store = facts::image_store(&facts::driver_status(&info));
+            let mut all = Vec::new();
+            for (n, name) in names.iter().enumerate() {
+                let (label, text) = match builtin.get(name.as_str()) {
+                    Some(text) => (name.clone(), text.to_string()),
+                    None => (
+                        name.clone(),
+                        std::fs::read_to_string(name).with_context(|| {
+                            format!(
+                                "no scenario {name} (built in: {})",
+                                builtin.keys().copied().collect::<Vec<_>>().join(", ")
+                            )
+                        })?,
+                    ),
+                };
+                let s = scenario::parse(&label, &text)?;
+                let run = runner::Run::new(&docker, &label, n, image_store)?;
+                all.extend(run.run(&s).await?);
+            }
+            if json {
+                serde_json::to_writer_pretty(&mut out, &all)?;
+                writeln!(out)?;
+            } else {
+                report::table(&all, &mut out)?;
+            }
+            if let Some(path) = junit {
+                let xml = report::junit("capas checker", &all).to_string()?;
+                std::fs::write(&path, xml)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            Ok(if all.iter().all(facts::Fact::same) {
+                0
+            } else {
+                1
+            })
+        }
+        Command::Grade {
+            store,
+            student,
+            class,
+            csv,
+            junit,
+        } => {
+            let mut grades = Vec::new();
+            if let Some(dir) = &class {
+                let mut entries: Vec<_> = std::fs::read_dir(dir)
+                    .with_context(|| format!("reading {}", dir.display()))?
+                    .collect::<Result<_, _>>()?;
+                entries.sort_by_key(|e| e.file_name());
+                for e in entries {
+                    if runner::is_store(&e.path()) {
+                        let id = e.file_name().to_string_lossy().into_owned();
+                        grades.extend(grade::grade_store(&e.path(), &id)?);
+                    }
+                }
+                let csv_path = csv.unwrap_or_else(|| dir.join("grades.csv"));
+                std::fs::write(&csv_path, grade::csv(&grades))
+                    .with_context(|| format!("writing {}", csv_path.display()))?;
+            } else if let Some(store) = &store {
+                grades = grade::grade_store(store, &student)?;
+                if let Some(path) = csv {
+                    std::fs::write(&path, grade::csv(&grades))?;
+                }
+            }
+            grade::print_scores(&grades, &mut out)?;
+            if let Some(path) = junit {
+                std::fs::write(&path, grade::junit(&grades).to_string()?)?;
+            }
+            Ok(if grades.iter().all(|g| g.passed) {
+                0
+            } else {
+                1
+            })
+        }
+    }
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
 }

@@ -1860,7 +1860,7 @@ pub fn commit(
 
 /// Serialises JSON as Go's `encoding/json` does (Docker writes configs with it): compact, keys
 /// in the order they are in, and `<`, `>`, `&` escaped as `\u003c`, `\u003e`, `\u0026`.
-fn go_json(value: &Value) -> Vec<u8> {
+pub(crate) fn go_json(value: &Value) -> Vec<u8> {
     let text = value.to_string();
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {

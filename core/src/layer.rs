@@ -260,6 +260,10 @@ pub struct TarOptions {
     pub uid: Option<u64>,
     /// `None`: keep each file's group; `Some(gid)`: every entry gets `gid`.
     pub gid: Option<u64>,
+    /// Owners (uid, gid) for particular entries, by path relative to the tree without a
+    /// leading `/` (`app/x`), overriding `uid`/`gid`: how a build's `COPY --chown` gives its
+    /// files an owner that the unprivileged host process could not set on disk.
+    pub owners: std::collections::BTreeMap<String, (u64, u64)>,
 }
 
 impl TarOptions {
@@ -270,6 +274,7 @@ impl TarOptions {
             mtime: Some(epoch),
             uid: Some(0),
             gid: Some(0),
+            owners: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -819,6 +824,12 @@ impl<W: Write> TreeWalker<'_, W> {
             dev_major: 0,
             dev_minor: 0,
         };
+        if let Some(&(uid, gid)) = std::str::from_utf8(rel)
+            .ok()
+            .and_then(|r| self.opts.owners.get(r))
+        {
+            (h.uid, h.gid) = (uid, gid);
+        }
         if kind.is_dir() {
             let mut name = rel.to_vec();
             name.push(b'/');
@@ -2024,6 +2035,7 @@ mod tests {
             mtime: None,
             uid: Some(0),
             gid: Some(0),
+            ..TarOptions::default()
         };
         let (first, _) = tar_of(a.path(), &keep);
         let (second, _) = tar_of(a.path(), &keep);
@@ -2214,6 +2226,7 @@ mod tests {
             mtime: None,
             uid: Some(0),
             gid: Some(0),
+            ..TarOptions::default()
         };
         let (again, _) = tar_of(d.path(), &keep);
         assert_eq!(again, tar);
@@ -2258,6 +2271,7 @@ mod tests {
             mtime: None,
             uid: Some(0),
             gid: Some(0),
+            ..TarOptions::default()
         };
         assert_eq!(tar_of(d.path(), &keep).0, tar);
         assert_eq!(diff_id.0, Digest::of_bytes(&tar));
@@ -2587,6 +2601,7 @@ mod tests {
             mtime: None,
             uid: Some(0),
             gid: Some(0),
+            ..TarOptions::default()
         };
         let (tar, _) = tar_of(src.path(), &opts);
         let work = tmp();

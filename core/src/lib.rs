@@ -15,22 +15,29 @@
 //! | [`reference`](mod@reference) | image names: `alpine` means `docker.io/library/alpine:latest` | lab04 | `slides/lab04` |
 //! | [`image`] | manifest + config, image ID, history, resolving what a user typed | lab01, lab04 | `slides/lab01` |
 //! | [`samples`] | the built-in sample registry: alpine, nginx, debian, busybox, hello-world | lab04, lab05 | `slides/lab05` |
-//! | [`distribution`] | pull: which layers to fetch, which already exist | lab04, lab05 | `slides/lab05` |
+//! | [`distribution`] | pull and push: which layers to fetch, which already exist, which to skip or mount | lab04, lab05 | `slides/lab05` |
+//! | [`registry`] | a client for real registries: the OCI distribution API, auth challenges | lab04 | `slides/lab04` |
 //! | [`union`] | the union view: layers seen as one tree, whiteouts, opaque dirs, "why" | lab03 | `slides/lab03` |
 //! | [`container`] | a container: its read/write layer, copy-on-write, diff, commit, rm | lab03 | `slides/lab03` |
+//! | [`lifecycle`] | rmi, image prune, garbage collection, system df | lab07, lab08 | `slides/lab07` |
 //! | [`archive`] | save / load: docker-archive and OCI layout tars | lab02 | `slides/lab02` |
+//! | [`build`] | `docker build`: Dockerfile → image, one layer per file-system step, the build cache | lab01 | `slides/lab01` |
 //!
 //! Nothing here prints or reads the terminal: functions return values and typed errors, and the
 //! `capas` command (crate `capas-labs`) turns them into Docker-shaped text.
 
 pub mod archive;
+pub mod build;
+pub mod busybox;
 pub mod container;
 pub mod digest;
 pub mod distribution;
 pub mod fsck;
 pub mod image;
 pub mod layer;
+pub mod lifecycle;
 pub mod reference;
+pub mod registry;
 pub mod samples;
 pub mod shell;
 pub mod store;

@@ -526,8 +526,9 @@ impl<'s> Locked<'s> {
         Ok(())
     }
 
-    /// Writes a small file by temp + fsync + rename, so readers see the old or the new one.
-    fn write_file_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
+    /// Writes a small file at the store's root (`name` is relative to it) by temp + fsync +
+    /// rename, so readers see the old or the new one.
+    pub fn write_file_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let target = self.root.join(name);
         let tmp_dir = self.tmp_dir();
         let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
@@ -620,12 +621,45 @@ impl<'s> Locked<'s> {
         parent: Option<&ChainId>,
         expected: &DiffId,
     ) -> Result<LayerRecord> {
+        self.unpack_layer_with_progress(blob, gzip, parent, expected, &mut |_| {})
+    }
+
+    /// [`Locked::unpack_layer`], calling `progress` with the number of blob bytes read so far
+    /// (for `Extracting` progress bars).
+    pub fn unpack_layer_with_progress(
+        &self,
+        blob: &Digest,
+        gzip: bool,
+        parent: Option<&ChainId>,
+        expected: &DiffId,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<LayerRecord> {
+        let prepared = self.prepare_layer(blob, gzip, parent, expected, progress)?;
+        self.commit_layer(prepared)
+    }
+
+    /// The first half of [`Locked::unpack_layer`]: unpacks and verifies the layer in `tmp/`,
+    /// without putting it in `layers/`. Layers of one image can be prepared at the same time
+    /// (each unpacks into a directory of its own: a layer's files do not depend on the layers
+    /// below), then committed bottom up with [`Locked::commit_layer`], so that `layers/` never
+    /// holds a layer whose parent is missing. Dropped uncommitted, it leaves nothing.
+    pub fn prepare_layer(
+        &self,
+        blob: &Digest,
+        gzip: bool,
+        parent: Option<&ChainId>,
+        expected: &DiffId,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<PreparedLayer> {
         let chain_id = match parent {
             Some(p) => ChainId::child(p, expected),
             None => ChainId(expected.0.clone()),
         };
         if self.has_layer(&chain_id) {
-            return self.layer(&chain_id);
+            return Ok(PreparedLayer {
+                work: None,
+                record: self.layer(&chain_id)?,
+            });
         }
         let mut reader = self.open_blob(blob)?;
         let work = tempfile::Builder::new()
@@ -633,10 +667,15 @@ impl<'s> Locked<'s> {
             .tempdir_in(self.tmp_dir())
             .map_err(io_err("creating temporary directory in", &self.tmp_dir()))?;
         let diff = work.path().join("diff");
+        let mut counted = CountingReader {
+            inner: &mut reader,
+            read: 0,
+            progress,
+        };
         let unpacked = if gzip {
-            layer::unpack(flate2::read::GzDecoder::new(&mut reader), &diff)
+            layer::unpack(flate2::read::GzDecoder::new(&mut counted), &diff)
         } else {
-            layer::unpack(&mut reader, &diff)
+            layer::unpack(&mut counted, &diff)
         };
         // A damaged blob shows up as a broken tar or a wrong diff ID; name the real cause.
         reader
@@ -662,8 +701,25 @@ impl<'s> Locked<'s> {
         })?;
         let record_path = work.path().join("layer.json");
         fs::write(&record_path, json).map_err(io_err("writing", &record_path))?;
-        let target = self.layer_path(&chain_id);
+        Ok(PreparedLayer {
+            work: Some(work),
+            record,
+        })
+    }
+
+    /// The second half of [`Locked::unpack_layer`]: renames a prepared layer into `layers/`
+    /// (one atomic rename). If another copy got there first, this one is thrown away.
+    pub fn commit_layer(&self, prepared: PreparedLayer) -> Result<LayerRecord> {
+        let PreparedLayer { work, record } = prepared;
+        let Some(work) = work else {
+            return Ok(record);
+        };
         let work = work.keep();
+        if self.has_layer(&record.chain_id) {
+            make_writable_and_remove(&work)?;
+            return Ok(record);
+        }
+        let target = self.layer_path(&record.chain_id);
         fs::rename(&work, &target).map_err(io_err("moving layer into", &target))?;
         sync_dir(&self.root.join("layers"))?;
         Ok(record)
@@ -728,6 +784,38 @@ fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err("syncing", dir))
+}
+
+/// A layer unpacked and verified in `tmp/`, waiting for [`Locked::commit_layer`].
+#[derive(Debug)]
+pub struct PreparedLayer {
+    /// The unpacked layer (`diff/` and `layer.json`); `None` when the chain was already in
+    /// the store.
+    work: Option<tempfile::TempDir>,
+    record: LayerRecord,
+}
+
+impl PreparedLayer {
+    /// The layer's record (chain ID, diff ID, parent, size).
+    pub fn record(&self) -> &LayerRecord {
+        &self.record
+    }
+}
+
+/// Counts the bytes read through it, for progress reports.
+struct CountingReader<'a, R: Read> {
+    inner: R,
+    read: u64,
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.progress)(self.read);
+        Ok(n)
+    }
 }
 
 /// A blob being written: hashed while written, checked and renamed into place by

@@ -234,3 +234,26 @@ fn bad_input_gives_one_line_and_a_status() {
     // Nothing was left behind by the --rm runs.
     assert_eq!(capas.ok(&["ps", "-a", "-q"]), "");
 }
+
+/// `rmi -f` of a container's image leaves the container working: its layers stay with it.
+#[test]
+fn a_container_outlives_its_image() {
+    let capas = Capas::new();
+    capas.ok(&["pull", "-q", "alpine:3.19"]);
+    capas.ok(&[
+        "run",
+        "--name",
+        "keep",
+        "alpine:3.19",
+        "sh",
+        "-c",
+        "echo x > /x",
+    ]);
+    capas.ok(&["rmi", "-f", "alpine:3.19"]);
+    assert_eq!(capas.ok(&["images", "-q"]), "");
+    assert_eq!(
+        capas.ok(&["exec", "keep", "cat", "/x", "/etc/alpine-release"]),
+        "x\n3.19.1\n"
+    );
+    assert!(capas.ok(&["diff", "keep"]).contains("A /x"));
+}

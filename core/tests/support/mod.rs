@@ -162,34 +162,5 @@ impl Drop for Cleanup<'_> {
 
 /// The busybox binary of Debian's `busybox-static`, if it is installed and static.
 pub fn static_busybox() -> Option<std::path::PathBuf> {
-    ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| std::fs::read(p).is_ok_and(|elf| is_static_elf(&elf)))
-}
-
-/// An ELF64 file without a `PT_INTERP` program header needs no dynamic loader, so it runs in
-/// an image that has nothing else.
-pub fn is_static_elf(elf: &[u8]) -> bool {
-    let u16_at = |o: usize| {
-        elf.get(o..o + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
-    };
-    let u64_at = |o: usize| {
-        elf.get(o..o + 8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes)
-            .and_then(|v| usize::try_from(v).ok())
-    };
-    if !elf.starts_with(b"\x7fELF\x02\x01") {
-        return false;
-    }
-    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38))
-    else {
-        return false;
-    };
-    (0..phnum).all(|i| {
-        let at = phoff + i * phentsize;
-        elf.get(at..at + 4).is_some_and(|t| t != [3, 0, 0, 0])
-    })
+    capas_core::busybox::find_static()
 }

@@ -140,7 +140,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> anyhow::Result<
     let created = clock::creation_time(&ctx.clock)?;
     let mut c = Container::create(&locked, &img, args.name.as_deref(), &args.command, created)?;
     let argv = c.config().cmd.clone();
-    let code = run_in(&mut c, &img, &argv, created, out)?;
+    let code = run_in(&mut c, Some(&img), &argv, created, out)?;
     c.set_exited(code)?;
     if args.rm {
         // The read/write layer goes with the container: the image is untouched.
@@ -176,19 +176,20 @@ pub fn exec(ctx: &Context, args: ExecArgs, out: &mut dyn Write) -> anyhow::Resul
     let locked = ctx.store.lock().context("locking the store")?;
     let mut c = Container::open(&locked, &args.container)?;
     let index = locked.index()?;
-    let record = index
-        .images
-        .get(&c.config().image)
-        .with_context(|| format!("the image of container {} is gone", c.name()))?;
-    let img = Image::load(&locked, record)?;
+    // After `rmi -f` the image is gone but its layers stay with the container, as in
+    // Docker: the command then runs with the default environment.
+    let img = match index.images.get(&c.config().image) {
+        Some(record) => Some(Image::load(&locked, record)?),
+        None => None,
+    };
     let now = clock::creation_time(&ctx.clock)?;
-    run_in(&mut c, &img, &args.command, now, out)
+    run_in(&mut c, img.as_ref(), &args.command, now, out)
 }
 
 /// Runs `argv` with the container shell, in the image's environment and working directory.
 fn run_in(
     c: &mut Container,
-    img: &Image,
+    img: Option<&Image>,
     argv: &[String],
     now: i64,
     out: &mut dyn Write,
@@ -196,7 +197,9 @@ fn run_in(
     if argv.is_empty() {
         bail!("no command specified");
     }
-    let run_config = img.config().config().clone().unwrap_or_default();
+    let run_config = img
+        .and_then(|i| i.config().config().clone())
+        .unwrap_or_default();
     let env: Vec<(String, String)> = run_config
         .env()
         .clone()

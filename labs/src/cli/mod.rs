@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use crate::clock::Clock;
 
 mod archive;
+mod build;
 mod container;
 mod explain;
 mod fsck;
@@ -22,7 +23,12 @@ mod history;
 mod images;
 mod inspect;
 mod labs;
+mod progress;
+mod prune;
 mod pull;
+mod push;
+mod rmi;
+mod system;
 mod tag;
 
 /// capas: container images, layer by layer, on a real engine.
@@ -43,14 +49,26 @@ pub struct Cli {
 pub enum Command {
     /// Download an image (from the built-in sample registry, or a registry host).
     Pull(pull::Args),
+    /// Upload an image to a registry (only the layers it does not have).
+    Push(push::Args),
     /// List images.
     Images(images::Args),
+    /// Build an image from a Dockerfile: one layer per file-system step.
+    Build(build::Args),
     /// Show the history of an image: one row per recipe step.
     History(history::Args),
     /// Show an image's details as JSON, shaped like `docker image inspect`.
     Inspect(inspect::Args),
     /// Give an image another name.
     Tag(tag::Args),
+    /// Remove one or more images (untag, then delete what nothing else uses).
+    Rmi(rmi::Args),
+    /// Manage images: `image prune`, `image ls`, `image rm`.
+    #[command(subcommand)]
+    Image(prune::ImageCommand),
+    /// Manage the store: `system df`.
+    #[command(subcommand)]
+    System(system::SystemCommand),
     /// Save images to a tar archive (docker-archive, which Docker loads, or OCI layout).
     Save(archive::SaveArgs),
     /// Load images from a tar archive made by `capas save` or `docker save`.
@@ -105,10 +123,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
     };
     match cli.command {
         Command::Pull(args) => pull::run(&ctx, args, out),
+        Command::Push(args) => push::run(&ctx, args, out),
         Command::Images(args) => images::run(&ctx, args, out),
+        Command::Build(args) => build::run(&ctx, args, out),
         Command::History(args) => history::run(&ctx, args, out),
         Command::Inspect(args) => inspect::run(&ctx, args, out),
         Command::Tag(args) => tag::run(&ctx, args, out),
+        Command::Rmi(args) => rmi::run(&ctx, args, out),
+        Command::Image(command) => prune::run_image(&ctx, command, out),
+        Command::System(command) => system::run(&ctx, command, out),
         Command::Save(args) => archive::save(&ctx, args, out),
         Command::Load(args) => archive::load(&ctx, args, out),
         Command::Fsck(args) => fsck::run(&ctx, args, out),

@@ -59,6 +59,8 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     (Lang::En, "lab05", include_str!("../../i18n/en/lab05.ftl")),
     (Lang::Es, "lab06", include_str!("../../i18n/es/lab06.ftl")),
     (Lang::En, "lab06", include_str!("../../i18n/en/lab06.ftl")),
+    (Lang::Es, "lab07", include_str!("../../i18n/es/lab07.ftl")),
+    (Lang::En, "lab07", include_str!("../../i18n/en/lab07.ftl")),
 ];
 
 /// The message IDs a file defines.

@@ -61,18 +61,7 @@ pub fn lab() -> Lab {
                 Step::Say("lab02-summary"),
             ]
         },
-        exercises: vec![
-            Exercise {
-                number: 1,
-                hints: 3,
-                check: ex1,
-            },
-            Exercise {
-                number: 2,
-                hints: 2,
-                check: ex2,
-            },
-        ],
+        exercises: vec![Exercise::new(1, 3, ex1), Exercise::new(2, 2, ex2)],
         made: |s| {
             (
                 vec![

@@ -46,18 +46,7 @@ pub fn lab() -> Lab {
                 Step::Say("lab03-summary"),
             ]
         },
-        exercises: vec![
-            Exercise {
-                number: 1,
-                hints: 3,
-                check: ex1,
-            },
-            Exercise {
-                number: 2,
-                hints: 3,
-                check: ex2,
-            },
-        ],
+        exercises: vec![Exercise::new(1, 3, ex1), Exercise::new(2, 3, ex2)],
         made: |s| (vec![format!("lab03-{}", s.word)], vec![]),
     }
 }

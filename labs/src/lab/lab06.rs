@@ -36,18 +36,7 @@ pub fn lab() -> Lab {
                 Step::Say("lab06-summary"),
             ]
         },
-        exercises: vec![
-            Exercise {
-                number: 1,
-                hints: 2,
-                check: ex1,
-            },
-            Exercise {
-                number: 2,
-                hints: 2,
-                check: ex2,
-            },
-        ],
+        exercises: vec![Exercise::new(1, 2, ex1), Exercise::new(2, 2, ex2)],
         made: |s| {
             let mut containers: Vec<String> =
                 (1..=3).map(|i| format!("lab06-{}-{i}", s.word)).collect();
