@@ -7,7 +7,10 @@
 //! * `bad_input_leaves_no_image_and_a_clean_store`: registry down, unknown tag, a tampered
 //!   blob, a truncated blob, an index only for another platform: one clear error each, no
 //!   image recorded, no name moved, `fsck` clean.
-//! * `basic_auth_is_answered`: a registry with htpasswd (Basic) auth.
+//! * `a_download_cut_mid_stream_is_one_clear_error`: a proxy on loopback hangs up in the
+//!   middle of a layer: one error naming the blob, no blob kept, no image, `fsck` clean.
+//! * `basic_auth_is_answered`: a registry with htpasswd (Basic) auth (Bearer tokens are in
+//!   `registry_token.rs`).
 //!
 //! Required in CI (`CAPAS_REQUIRE_REGISTRY=1`); skipped with a message where the
 //! `docker-registry` binary is missing.
@@ -518,4 +521,107 @@ fn basic_auth_is_answered() {
     assert_eq!(report.image.id, id);
     assert_clean(&target);
     let _ = image::DOCKER_MANIFEST;
+}
+
+/// A loopback proxy in front of the registry that forwards everything, except that once a
+/// request for `cut` (a blob digest) goes through a connection, it lets only `keep` more bytes
+/// of the answer through and then closes that connection: a download cut mid-stream.
+fn cutting_proxy(upstream: u16, cut: String, keep: usize) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { break };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                continue;
+            };
+            let armed = Arc::new(AtomicBool::new(false));
+            let (mut c_in, mut s_out) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            let (armed_in, cut_in) = (armed.clone(), cut.clone());
+            // client → registry: watch for the request of the blob to cut
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 << 10];
+                while let Ok(n) = c_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if String::from_utf8_lossy(&buf[..n]).contains(&cut_in) {
+                        armed_in.store(true, Ordering::SeqCst);
+                    }
+                    if s_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = s_out.shutdown(Shutdown::Write);
+            });
+            // registry → client: once armed, `keep` bytes more, then hang up
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 << 10];
+                let mut budget = keep;
+                while let Ok(n) = s_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let n = if armed.load(Ordering::SeqCst) {
+                        let n = n.min(budget);
+                        budget -= n;
+                        n
+                    } else {
+                        n
+                    };
+                    if c_out.write_all(&buf[..n]).is_err() || budget == 0 {
+                        break;
+                    }
+                }
+                let _ = c_out.shutdown(Shutdown::Both);
+                let _ = s_in.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_download_cut_mid_stream_is_one_clear_error() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let (_a, source) = fresh_store();
+    let debian = format!("{}/capas-test/debian:bookworm-slim", registry.host());
+    sample_tagged(&source, "debian:bookworm-slim", &debian);
+    push(&source, &debian, None).expect("push debian");
+    let client = Registry::new(&registry.host(), None, vec![]);
+    let manifest = client
+        .manifest("capas-test/debian", "bookworm-slim")
+        .expect("manifest");
+    let layer = blobs_of(&manifest.bytes)[1].clone();
+
+    // The same registry, through the proxy: the layer's answer stops after 100 kB.
+    let port = cutting_proxy(registry.port(), layer.to_string(), 100_000);
+    let through_proxy = format!("127.0.0.1:{port}/capas-test/debian:bookworm-slim");
+    let (_b, target) = fresh_store();
+    let err = pull(&target, &through_proxy, &PullOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PullError::Registry(RegistryError::Transport {
+                action: "downloading",
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&layer.to_string()), "{err}");
+    assert!(!target.has_blob(&layer));
+    assert!(target.index().expect("index").images.is_empty());
+    assert_clean(&target);
 }

@@ -104,7 +104,7 @@ fn walkthroughs_in_both_languages() {
     settings.add_filter(r"\d+(\.\d+)? ms", "[T] ms");
     settings.add_filter(r"(unas|about) \d+ (veces|times)", "$1 [N] $2");
     settings.bind(|| {
-        for n in 1..=7u8 {
+        for n in 1..=9u8 {
             for lang in ["es", "en"] {
                 let capas = Capas::new();
                 let (code, out) = lab(&capas, n, &["--lang", lang]);
@@ -481,6 +481,78 @@ fn lab07_checks_both_ways() {
     );
     capas.ok(&["rm", &c]);
     capas.ok(&["rmi", "nginx:stable-alpine3.19"]);
+    let (code, out) = check();
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Lab 8: a rebuild leaves a dangling image; rescue it by name, then prune.
+#[test]
+fn lab08_checks_both_ways() {
+    let capas = Capas::new();
+    let s = Student::new("eva");
+    let w = s.word.clone();
+    let check = || lab(&capas, 8, &["--student", "eva", "--lang", "en", "check"]);
+    capas.ok(&["pull", "-q", "alpine:3.19"]);
+    let tag = format!("lab08/{w}:1");
+    for v in ["1", "2"] {
+        let c = format!("lab08-{w}-{v}");
+        capas.ok(&[
+            "run",
+            "--name",
+            &c,
+            "alpine:3.19",
+            "sh",
+            "-c",
+            &format!("echo {v} > /version"),
+        ]);
+        capas.ok(&["commit", &c, &tag]);
+    }
+    let (_, out) = check();
+    assert!(out.contains("✔ Exercise 1: done."), "{out}");
+    assert!(out.contains("There are dangling images still"), "{out}");
+    let dangling = capas.ok(&["images", "-q", "-f", "dangling=true"]);
+    let id = dangling
+        .lines()
+        .next()
+        .expect("a dangling image")
+        .to_string();
+    capas.ok(&["tag", &id, &format!("lab08/{w}:old")]);
+    capas.ok(&["image", "prune", "-f"]);
+    let (code, out) = check();
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Lab 9: the challenge: build, run, tidy. A shell-form CMD is not the JSON form asked for.
+#[test]
+fn lab09_checks_both_ways() {
+    let capas = Capas::new();
+    let s = Student::new("juan");
+    let w = s.word.clone();
+    let check = || lab(&capas, 9, &["--student", "juan", "--lang", "en", "check"]);
+    let ctx = capas.scratch().join("reto");
+    std::fs::create_dir_all(&ctx).expect("context");
+    let tag = format!("lab09/{w}:1");
+    let ctx_s = ctx.to_str().expect("utf-8");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM alpine:3.19\nRUN echo {w} > /etc/motd\nCMD cat /etc/motd\n"),
+    )
+    .expect("Dockerfile");
+    capas.ok(&["build", "-q", "-t", &tag, ctx_s]);
+    let (_, out) = check();
+    assert!(out.contains("should be [\"cat\", \"/etc/motd\"]"), "{out}");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM alpine:3.19\nRUN echo {w} > /etc/motd\nCMD [\"cat\", \"/etc/motd\"]\n"),
+    )
+    .expect("Dockerfile");
+    capas.ok(&["build", "-q", "-t", &tag, ctx_s]);
+    let c = format!("lab09-{w}");
+    assert_eq!(capas.ok(&["run", "--name", &c, &tag]), format!("{w}\n"));
+    let (_, out) = check();
+    assert!(out.contains("✔ Exercise 1: done."), "{out}");
+    assert!(out.contains("There are dangling images left"), "{out}");
+    capas.ok(&["image", "prune", "-f"]);
     let (code, out) = check();
     assert_eq!(code, 0, "{out}");
 }

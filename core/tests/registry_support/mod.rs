@@ -65,55 +65,64 @@ impl TestRegistry {
             );
             return None;
         };
-        let dir = tempfile::tempdir().expect("tempdir for the registry");
-        let port = free_port();
-        let mut config = format!(
-            "version: 0.1\n\
-             log:\n  level: error\n  accesslog:\n    disabled: true\n\
-             storage:\n  filesystem:\n    rootdirectory: {data}\n  delete:\n    enabled: true\n\
-             http:\n  addr: 127.0.0.1:{port}\n  secret: capas-test-secret\n",
-            data = dir.path().join("data").display(),
-        );
-        if let Some(lines) = htpasswd {
-            let path = dir.path().join("htpasswd");
-            std::fs::write(&path, lines).expect("writing htpasswd");
-            config.push_str(&format!(
-                "auth:\n  htpasswd:\n    realm: capas-test\n    path: {}\n",
-                path.display()
-            ));
+        // The free port is released before the registry binds it: if something else took it
+        // in between, the registry exits at once, and another port is tried.
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let dir = tempfile::tempdir().expect("tempdir for the registry");
+            let port = free_port();
+            let mut config = format!(
+                "version: 0.1\n\
+                 log:\n  level: error\n  accesslog:\n    disabled: true\n\
+                 storage:\n  filesystem:\n    rootdirectory: {data}\n  delete:\n    enabled: true\n\
+                 http:\n  addr: 127.0.0.1:{port}\n  secret: capas-test-secret\n",
+                data = dir.path().join("data").display(),
+            );
+            if let Some(lines) = htpasswd {
+                let path = dir.path().join("htpasswd");
+                std::fs::write(&path, lines).expect("writing htpasswd");
+                config.push_str(&format!(
+                    "auth:\n  htpasswd:\n    realm: capas-test\n    path: {}\n",
+                    path.display()
+                ));
+            }
+            if let Some(auth) = auth {
+                config.push_str(auth);
+            }
+            let config_path = dir.path().join("config.yml");
+            std::fs::write(&config_path, config).expect("writing registry config");
+            let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
+            let child = Command::new(&bin)
+                .arg("serve")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log)
+                .spawn()
+                .expect("starting docker-registry");
+            let mut registry = TestRegistry { child, port, dir };
+            match registry.wait_ready() {
+                Ok(()) => return Some(registry),
+                Err(e) => last_error = e,
+            }
         }
-        if let Some(auth) = auth {
-            config.push_str(auth);
-        }
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).expect("writing registry config");
-        let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
-        let child = Command::new(bin)
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("starting docker-registry");
-        let mut registry = TestRegistry { child, port, dir };
-        registry.wait_ready();
-        Some(registry)
+        panic!("{last_error}");
     }
 
-    fn wait_ready(&mut self) {
+    /// Waits for `/v2/` to answer; `Err` if the registry exited first (its port was taken).
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Some(status) = http_status(self.port, "/v2/")
                 && (status == 200 || status == 401)
             {
-                return;
+                return Ok(());
             }
             if let Ok(Some(exit)) = self.child.try_wait() {
-                panic!(
+                return Err(format!(
                     "docker-registry exited ({exit}) before answering: {}",
                     self.log()
-                );
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -61,6 +61,10 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     (Lang::En, "lab06", include_str!("../../i18n/en/lab06.ftl")),
     (Lang::Es, "lab07", include_str!("../../i18n/es/lab07.ftl")),
     (Lang::En, "lab07", include_str!("../../i18n/en/lab07.ftl")),
+    (Lang::Es, "lab08", include_str!("../../i18n/es/lab08.ftl")),
+    (Lang::En, "lab08", include_str!("../../i18n/en/lab08.ftl")),
+    (Lang::Es, "lab09", include_str!("../../i18n/es/lab09.ftl")),
+    (Lang::En, "lab09", include_str!("../../i18n/en/lab09.ftl")),
 ];
 
 /// The message IDs a file defines.

@@ -22,6 +22,8 @@ mod lab04;
 mod lab05;
 mod lab06;
 mod lab07;
+mod lab08;
+mod lab09;
 mod progress;
 mod student;
 
@@ -119,6 +121,8 @@ pub fn all() -> Vec<Lab> {
         lab05::lab(),
         lab06::lab(),
         lab07::lab(),
+        lab08::lab(),
+        lab09::lab(),
     ]
 }
 
