@@ -28,27 +28,27 @@ lab07-ex1 =
     Bring busybox:latest, name it `lab07/{ $word }:1`, then take the name busybox:latest
     away without deleting the image.
 lab07-ex2 =
-    Make `lab07/{ $word }:2`, which is nginx:stable-alpine3.19 plus one layer. Then delete
-    the name nginx:stable-alpine3.19: nginx's image must stay (nameless), because yours uses
+    Make `lab07/{ $word }:2`, which is debian:bookworm-slim plus one layer. Then delete
+    the name debian:bookworm-slim: debian's image must stay, because yours uses
     its layers.
 lab07-ex1-no-image = There is no `lab07/{ $word }:1`. Look at `capas images`.
 lab07-ex1-not-busybox = `lab07/{ $word }:1` is not busybox:latest's image.
 lab07-ex1-still-named = busybox:latest still has that name: take it away with `capas rmi`.
 lab07-ex2-no-image = There is no `lab07/{ $word }:2`. Look at `capas images`.
-lab07-ex2-parent-gone = nginx:stable-alpine3.19's image is gone: bring it back and do the exercise again, deleting the name only.
-lab07-ex2-wrong-base = `lab07/{ $word }:2` should be nginx:stable-alpine3.19 plus one layer. Look at `capas history lab07/{ $word }:2`.
-lab07-ex2-still-named = nginx's image is still called nginx:stable-alpine3.19: delete that name with `capas rmi`.
+lab07-ex2-parent-gone = debian:bookworm-slim's image is gone: bring it back and do the exercise again, deleting the name only.
+lab07-ex2-wrong-base = `lab07/{ $word }:2` should be debian:bookworm-slim plus one layer. Look at `capas history lab07/{ $word }:2`.
+lab07-ex2-still-named = debian's image is still called debian:bookworm-slim: delete that name with `capas rmi`.
 lab07-ex1-hint1 = `capas tag SOURCE TARGET` gives an image another name.
 lab07-ex1-hint2 = With two names, `capas rmi busybox:latest` only takes that name away.
-lab07-ex2-hint1 = A container of nginx:stable-alpine3.19 that changes something, and `capas commit`.
+lab07-ex2-hint1 = A container of debian:bookworm-slim that changes something, and `capas commit`.
 lab07-ex2-hint2 = Deleting by name an image that has a child image only takes its name away.
-lab07-ex2-hint3 = A container holds the image too: remove it (`capas rm`), then capas rmi nginx:stable-alpine3.19 (by name, not by ID)
+lab07-ex2-hint3 = A container holds the image too: remove it (`capas rm`), then capas rmi debian:bookworm-slim (by name, not by ID)
 lab07-ex1-solution =
     capas pull busybox:latest
     capas tag busybox:latest lab07/{ $word }:1
     capas rmi busybox:latest
 lab07-ex2-solution =
-    capas run --name lab07-{ $word } nginx:stable-alpine3.19 touch /{ $word }
+    capas run --name lab07-{ $word } debian:bookworm-slim touch /{ $word }
     capas commit lab07-{ $word } lab07/{ $word }:2
     capas rm lab07-{ $word }
-    capas rmi nginx:stable-alpine3.19
+    capas rmi debian:bookworm-slim

@@ -29,27 +29,27 @@ lab07-ex1 =
     Trae busybox:latest, ponle el nombre `lab07/{ $word }:1` y después quítale el nombre
     busybox:latest sin borrar la imagen.
 lab07-ex2 =
-    Crea `lab07/{ $word }:2`, que sea nginx:stable-alpine3.19 más una capa. Después borra
-    el nombre nginx:stable-alpine3.19: la imagen de nginx debe quedarse (sin nombre), porque
+    Crea `lab07/{ $word }:2`, que sea debian:bookworm-slim más una capa. Después borra
+    el nombre debian:bookworm-slim: la imagen de debian debe quedarse, porque
     la tuya usa sus capas.
 lab07-ex1-no-image = No existe `lab07/{ $word }:1`. Mira `capas images`.
 lab07-ex1-not-busybox = `lab07/{ $word }:1` no es la imagen de busybox:latest.
 lab07-ex1-still-named = busybox:latest sigue teniendo ese nombre: quítaselo con `capas rmi`.
 lab07-ex2-no-image = No existe `lab07/{ $word }:2`. Mira `capas images`.
-lab07-ex2-parent-gone = La imagen de nginx:stable-alpine3.19 ya no está: vuelve a traerla y rehaz el ejercicio, borrando solo el nombre.
-lab07-ex2-wrong-base = `lab07/{ $word }:2` debería ser nginx:stable-alpine3.19 más una capa. Mira `capas history lab07/{ $word }:2`.
-lab07-ex2-still-named = La imagen de nginx sigue llamándose nginx:stable-alpine3.19: borra ese nombre con `capas rmi`.
+lab07-ex2-parent-gone = La imagen de debian:bookworm-slim ya no está: vuelve a traerla y rehaz el ejercicio, borrando solo el nombre.
+lab07-ex2-wrong-base = `lab07/{ $word }:2` debería ser debian:bookworm-slim más una capa. Mira `capas history lab07/{ $word }:2`.
+lab07-ex2-still-named = La imagen de debian sigue llamándose debian:bookworm-slim: borra ese nombre con `capas rmi`.
 lab07-ex1-hint1 = `capas tag ORIGEN DESTINO` da otro nombre a una imagen.
 lab07-ex1-hint2 = Con dos nombres, `capas rmi busybox:latest` solo quita ese nombre.
-lab07-ex2-hint1 = Un contenedor de nginx:stable-alpine3.19 que cambie algo, y `capas commit`.
+lab07-ex2-hint1 = Un contenedor de debian:bookworm-slim que cambie algo, y `capas commit`.
 lab07-ex2-hint2 = Borrar por nombre una imagen que tiene una imagen hija solo le quita el nombre.
-lab07-ex2-hint3 = Un contenedor también retiene la imagen: bórralo (`capas rm`) y después capas rmi nginx:stable-alpine3.19 (por nombre, no por ID)
+lab07-ex2-hint3 = Un contenedor también retiene la imagen: bórralo (`capas rm`) y después capas rmi debian:bookworm-slim (por nombre, no por ID)
 lab07-ex1-solution =
     capas pull busybox:latest
     capas tag busybox:latest lab07/{ $word }:1
     capas rmi busybox:latest
 lab07-ex2-solution =
-    capas run --name lab07-{ $word } nginx:stable-alpine3.19 touch /{ $word }
+    capas run --name lab07-{ $word } debian:bookworm-slim touch /{ $word }
     capas commit lab07-{ $word } lab07/{ $word }:2
     capas rm lab07-{ $word }
-    capas rmi nginx:stable-alpine3.19
+    capas rmi debian:bookworm-slim

@@ -190,6 +190,15 @@ pub fn main(number: u8) -> std::process::ExitCode {
     let _ = out.flush();
     match result {
         Ok(code) => std::process::ExitCode::from(code),
+        // A closed pipe (`lab01 check | head -3`) is not an error worth a message.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            std::process::ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("Error: {e:#}");
             std::process::ExitCode::from(1)
