@@ -1531,7 +1531,7 @@ fn healthcheck(inst: &Instruction, state: &State) -> Result<Value, String> {
         let number = if name == "retries" {
             value.parse::<i64>().map_err(|e| e.to_string())?
         } else {
-            duration_ns(value)?
+            crate::container::duration_ns(value)?
         };
         check.insert(field.into(), number.into());
     }
@@ -1573,36 +1573,6 @@ fn go_duration(ns: i64) -> String {
     }
     out.push_str(&format!("{s}s"));
     out
-}
-
-/// Go duration text (`30s`, `1m30s`, `500ms`) → nanoseconds.
-fn duration_ns(text: &str) -> Result<i64, String> {
-    let mut total: i64 = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let number: i64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("bad duration {text:?}"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1,
-            "us" | "µs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return Err(format!("bad duration {text:?}")),
-        };
-        rest = &rest[unit_len..];
-        total = total.saturating_add(number.saturating_mul(scale));
-    }
-    Ok(total)
 }
 
 /// `mkdir -p` in the container; directories it creates get `owner` in the layer.

@@ -1953,7 +1953,7 @@ fn pairs(args: &str, allow_legacy: bool) -> Result<Vec<(String, String)>, String
 }
 
 /// Go duration text as `HEALTHCHECK` options use it (`30s`, `1m30s`, `500ms`) → nanoseconds.
-fn duration_ns(text: &str) -> Result<i64, String> {
+pub(crate) fn duration_ns(text: &str) -> Result<i64, String> {
     let mut total: i64 = 0;
     let mut rest = text;
     while !rest.is_empty() {
