@@ -18,10 +18,8 @@ use bollard::query_parameters::{
 };
 use capas_core::archive;
 use capas_core::container::Container;
-use capas_core::digest::DiffId;
-use capas_core::image::{self, Image, OCI_LAYER_TAR};
+use capas_core::image::{self, Image};
 use capas_core::layer::TarBuilder;
-use capas_core::oci_spec::image::{Descriptor, MediaType};
 use capas_core::reference::Reference;
 use capas_core::shell::{FileKind, Fs};
 use capas_core::store::Store;
@@ -476,27 +474,17 @@ pub fn busybox_image(store: &Store, tag: &str) -> anyhow::Result<()> {
         b.file(path, 0o644, T, text.len() as u64, text.as_bytes())?;
     }
     let tar = b.finish()?.0;
-    let locked = store.lock()?;
-    let blob = locked.put_blob(&tar, None)?;
-    let diff_id = DiffId(blob.digest.clone());
-    locked.unpack_layer(&blob.digest, false, None, &diff_id)?;
     let config = serde_json::json!({
         "architecture": "amd64",
         "os": "linux",
         "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
         "created": "2023-11-14T22:13:20Z",
         "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "/bin/sh -c #(nop) ADD busybox-static"}],
-        "rootfs": {"type": "layers", "diff_ids": [diff_id.to_string()]},
     });
-    image::commit_image(
-        &locked,
-        &serde_json::to_vec(&config)?,
-        vec![Descriptor::new(
-            MediaType::from(OCI_LAYER_TAR),
-            blob.size,
-            capas_core::oci_spec::image::Digest::from(&blob.digest),
-        )],
-        None,
+    image::commit_layers(
+        &store.lock()?,
+        [&tar[..]],
+        config,
         &[Reference::parse_tagged(tag)?],
     )?;
     Ok(())

@@ -18,10 +18,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use capas_core::container::Container;
-use capas_core::digest::DiffId;
-use capas_core::image::{self, Image, OCI_LAYER_TAR};
+use capas_core::image::{self, Image};
 use capas_core::layer::TarBuilder;
-use capas_core::oci_spec::image::{Descriptor, MediaType};
 use capas_core::reference::Reference;
 use capas_core::shell::Fs;
 use capas_core::store::Store;
@@ -117,29 +115,21 @@ fn copy_up(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         b.finish()?.0.flush()?;
     }
     let locked = store.lock()?;
-    let blob = locked.put_blob_from(File::open(&tar_path)?, None)?;
-    fs::remove_file(&tar_path)?;
-    let diff_id = DiffId(blob.digest.clone());
-    let layer = locked.unpack_layer(&blob.digest, false, None, &diff_id)?;
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"Cmd": ["sh"]},
-        "rootfs": {"type": "layers", "diff_ids": [diff_id.to_string()]},
         "history": [{"created_by": "1 GiB"}],
     });
-    let record = image::commit_image(
+    let record = image::commit_layers(
         &locked,
-        &serde_json::to_vec(&config)?,
-        vec![Descriptor::new(
-            MediaType::from(OCI_LAYER_TAR),
-            blob.size,
-            capas_core::oci_spec::image::Digest::from(&blob.digest),
-        )],
-        None,
+        [File::open(&tar_path)?],
+        config,
         &[Reference::parse_tagged("bench/big:1")?],
     )?;
+    fs::remove_file(&tar_path)?;
     let img = Image::load(&store, &record)?;
-    let source = store.layer_diff_dir(&layer.chain_id).join("data/big.bin");
+    let top = img.top_chain().ok_or("no layer")?;
+    let source = store.layer_diff_dir(top).join("data/big.bin");
 
     println!("copy-up of a 1 GiB file ({}):", dir.display());
     let copy_dest = dir.join("copy.bin");

@@ -396,6 +396,49 @@ pub fn commit_image(
     )
 }
 
+/// Makes an image from uncompressed layer tars (bottom first) without a Dockerfile: each tar
+/// is streamed into a blob and unpacked on top of the one before, then `config` (a JSON
+/// object with everything but `rootfs`, which is filled in here from the layers' diff IDs)
+/// is recorded with [`commit_image`]. What tests, benchmarks and the checker use to make
+/// their base images.
+pub fn commit_layers<R: std::io::Read>(
+    locked: &Locked<'_>,
+    layers: impl IntoIterator<Item = R>,
+    mut config: serde_json::Value,
+    tags: &[Reference],
+) -> Result<ImageRecord> {
+    let mut parent: Option<ChainId> = None;
+    let mut descriptors = Vec::new();
+    let mut diff_ids = Vec::new();
+    for tar in layers {
+        // Uncompressed: the blob's digest is the diff ID.
+        let blob = locked.put_blob_from(tar, None)?;
+        let diff_id = DiffId(blob.digest.clone());
+        let record = locked.unpack_layer(&blob.digest, false, parent.as_ref(), &diff_id)?;
+        parent = Some(record.chain_id);
+        descriptors.push(Descriptor::new(
+            MediaType::from(OCI_LAYER_TAR),
+            blob.size,
+            oci_spec::image::Digest::from(&blob.digest),
+        ));
+        diff_ids.push(diff_id.to_string());
+    }
+    let invalid = |reason: String| ImageError::Invalid {
+        what: "config",
+        id: Digest::of_bytes(b""),
+        reason,
+    };
+    let Some(object) = config.as_object_mut() else {
+        return Err(invalid("not a JSON object".into()));
+    };
+    object.insert(
+        "rootfs".into(),
+        serde_json::json!({"type": "layers", "diff_ids": diff_ids}),
+    );
+    let bytes = serde_json::to_vec(&config).map_err(|e| invalid(e.to_string()))?;
+    commit_image(locked, &bytes, descriptors, None, tags)
+}
+
 /// Adds (or updates) an image record in `index.json` and points `references` at it.
 pub fn add_to_index(
     locked: &Locked<'_>,

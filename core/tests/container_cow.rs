@@ -12,11 +12,10 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use capas_core::container::{self, ChangeKind, CommitOptions, Container, ContainerError};
-use capas_core::digest::{DiffId, Digest};
+use capas_core::digest::Digest;
 use capas_core::distribution;
 use capas_core::image::{self, Image, OCI_LAYER_TAR};
 use capas_core::layer::{self, EntryKind, TarBuilder};
-use capas_core::oci_spec::image::{Descriptor, MediaType};
 use capas_core::reference::Reference;
 use capas_core::shell::{FileKind, Fs};
 use capas_core::store::Store;
@@ -28,38 +27,20 @@ const NOW: i64 = 1_700_000_000;
 
 /// Stores, unpacks and records an image made of `layers` (tars, bottom first).
 fn make_image(store: &Store, layers: &[Vec<u8>], tag: &str) -> Image {
-    let locked = store.lock().expect("lock");
-    let mut parent = None;
-    let mut descriptors = Vec::new();
-    let mut diff_ids = Vec::new();
-    let mut history = Vec::new();
-    for (i, tar) in layers.iter().enumerate() {
-        let blob = locked.put_blob(tar, None).expect("blob");
-        let diff_id = DiffId(blob.digest.clone());
-        let record = locked
-            .unpack_layer(&blob.digest, false, parent.as_ref(), &diff_id)
-            .expect("unpack");
-        parent = Some(record.chain_id);
-        descriptors.push(Descriptor::new(
-            MediaType::from(OCI_LAYER_TAR),
-            blob.size,
-            capas_core::oci_spec::image::Digest::from(&blob.digest),
-        ));
-        diff_ids.push(diff_id.to_string());
-        history
-            .push(json!({"created": "2020-09-13T12:26:40Z", "created_by": format!("layer {i}")}));
-    }
+    let history: Vec<_> = (0..layers.len())
+        .map(|i| json!({"created": "2020-09-13T12:26:40Z", "created_by": format!("layer {i}")}))
+        .collect();
     let config = json!({
         "architecture": "amd64",
         "config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"]},
         "created": "2020-09-13T12:26:40Z",
         "history": history,
         "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
     });
-    let bytes = serde_json::to_vec(&config).expect("config");
     let tag = Reference::parse_tagged(tag).expect("tag");
-    let record = image::commit_image(&locked, &bytes, descriptors, None, &[tag]).expect("commit");
+    let locked = store.lock().expect("lock");
+    let tars = layers.iter().map(|t| &t[..]);
+    let record = image::commit_layers(&locked, tars, config, &[tag]).expect("commit");
     Image::load(store, &record).expect("load")
 }
 

@@ -24,10 +24,8 @@ use std::path::Path;
 
 use capas_core::archive;
 use capas_core::build::{self, BuildOptions};
-use capas_core::digest::DiffId;
-use capas_core::image::{self, Image, OCI_LAYER_TAR};
+use capas_core::image::{self, Image};
 use capas_core::layer::TarBuilder;
-use capas_core::oci_spec::image::{Descriptor, MediaType};
 use capas_core::reference::Reference;
 use capas_core::store::Store;
 use serde_json::{Value, json};
@@ -105,13 +103,6 @@ fn base_layer(busybox: &Path) -> Vec<u8> {
 }
 
 fn make_base(store: &Store, busybox: &Path, tag: &Reference) -> Image {
-    let locked = store.lock().expect("lock");
-    let tar = base_layer(busybox);
-    let blob = locked.put_blob(&tar, None).expect("blob");
-    let diff_id = DiffId(blob.digest.clone());
-    locked
-        .unpack_layer(&blob.digest, false, None, &diff_id)
-        .expect("unpack");
     let config = json!({
         "architecture": "amd64",
         "config": {"Env": [format!("PATH={PATH}")], "Cmd": ["sh"]},
@@ -120,21 +111,11 @@ fn make_base(store: &Store, busybox: &Path, tag: &Reference) -> Image {
             {"created": "2023-11-14T22:13:20Z", "created_by": "/bin/sh -c #(nop) ADD busybox"},
         ],
         "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [diff_id.to_string()]},
     });
-    let bytes = serde_json::to_vec(&config).expect("config");
-    let record = image::commit_image(
-        &locked,
-        &bytes,
-        vec![Descriptor::new(
-            MediaType::from(OCI_LAYER_TAR),
-            blob.size,
-            capas_core::oci_spec::image::Digest::from(&blob.digest),
-        )],
-        None,
-        std::slice::from_ref(tag),
-    )
-    .expect("commit");
+    let tar = base_layer(busybox);
+    let locked = store.lock().expect("lock");
+    let record = image::commit_layers(&locked, [&tar[..]], config, std::slice::from_ref(tag))
+        .expect("commit");
     Image::load(store, &record).expect("load")
 }
 

@@ -27,10 +27,9 @@ use std::path::Path;
 
 use capas_core::archive;
 use capas_core::container::{self, CommitOptions, Container};
-use capas_core::digest::{DiffId, Digest};
-use capas_core::image::{self, Image, OCI_LAYER_TAR};
+use capas_core::digest::Digest;
+use capas_core::image::{self, Image};
 use capas_core::layer::TarBuilder;
-use capas_core::oci_spec::image::{Descriptor, MediaType};
 use capas_core::reference::Reference;
 use capas_core::shell::{FileKind, Fs, Shell};
 use capas_core::store::Store;
@@ -181,24 +180,6 @@ fn second_layer() -> Vec<u8> {
 
 /// Stores the two layers and records the image under `tag`.
 fn make_base(store: &Store, busybox: &Path, tag: &Reference) -> Image {
-    let locked = store.lock().expect("lock");
-    let mut parent = None;
-    let mut descriptors = Vec::new();
-    let mut diff_ids = Vec::new();
-    for tar in [base_layer(busybox), second_layer()] {
-        let blob = locked.put_blob(&tar, None).expect("blob");
-        let diff_id = DiffId(blob.digest.clone());
-        let record = locked
-            .unpack_layer(&blob.digest, false, parent.as_ref(), &diff_id)
-            .expect("unpack");
-        parent = Some(record.chain_id);
-        descriptors.push(Descriptor::new(
-            MediaType::from(OCI_LAYER_TAR),
-            blob.size,
-            capas_core::oci_spec::image::Digest::from(&blob.digest),
-        ));
-        diff_ids.push(diff_id.to_string());
-    }
     let config = json!({
         "architecture": "amd64",
         "config": {"Env": [format!("PATH={PATH}")], "Cmd": ["sh"], "WorkingDir": "/work"},
@@ -208,14 +189,13 @@ fn make_base(store: &Store, busybox: &Path, tag: &Reference) -> Image {
             {"created": "2023-11-14T22:13:30Z", "created_by": "/bin/sh -c #(nop) ADD more"},
         ],
         "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
     });
-    let bytes = serde_json::to_vec(&config).expect("config");
-    let record = image::commit_image(
+    let layers = [base_layer(busybox), second_layer()];
+    let locked = store.lock().expect("lock");
+    let record = image::commit_layers(
         &locked,
-        &bytes,
-        descriptors,
-        None,
+        layers.iter().map(|t| &t[..]),
+        config,
         std::slice::from_ref(tag),
     )
     .expect("commit");

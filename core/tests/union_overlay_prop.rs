@@ -22,10 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use capas_core::container::{self, Container};
-use capas_core::digest::DiffId;
-use capas_core::image::{self, Image, OCI_LAYER_TAR};
+use capas_core::image::{self, Image};
 use capas_core::layer::TarBuilder;
-use capas_core::oci_spec::image::{Descriptor, MediaType};
 use capas_core::reference::Reference;
 use capas_core::shell::{FileKind, Fs};
 use capas_core::store::Store;
@@ -113,34 +111,16 @@ fn layer_tar(specs: &[Spec], mtime: u64) -> Vec<u8> {
 }
 
 fn make_image(store: &Store, spec: &[Vec<Spec>]) -> Image {
-    let locked = store.lock().expect("lock");
-    let mut parent = None;
-    let mut descriptors = Vec::new();
-    let mut diff_ids = Vec::new();
-    for (i, specs) in spec.iter().enumerate() {
-        let tar = layer_tar(specs, T0 + i as u64 * 60);
-        let blob = locked.put_blob(&tar, None).expect("blob");
-        let diff_id = DiffId(blob.digest.clone());
-        parent = Some(
-            locked
-                .unpack_layer(&blob.digest, false, parent.as_ref(), &diff_id)
-                .expect("unpack")
-                .chain_id,
-        );
-        descriptors.push(Descriptor::new(
-            MediaType::from(OCI_LAYER_TAR),
-            blob.size,
-            capas_core::oci_spec::image::Digest::from(&blob.digest),
-        ));
-        diff_ids.push(diff_id.to_string());
-    }
-    let config = json!({
-        "architecture": "amd64", "os": "linux", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-    });
+    let tars: Vec<Vec<u8>> = spec
+        .iter()
+        .enumerate()
+        .map(|(i, specs)| layer_tar(specs, T0 + i as u64 * 60))
+        .collect();
+    let config = json!({"architecture": "amd64", "os": "linux", "config": {}});
     let tag = Reference::parse_tagged("prop/base:1").expect("tag");
-    let bytes = serde_json::to_vec(&config).expect("json");
-    let record = image::commit_image(&locked, &bytes, descriptors, None, &[tag]).expect("image");
+    let locked = store.lock().expect("lock");
+    let record =
+        image::commit_layers(&locked, tars.iter().map(|t| &t[..]), config, &[tag]).expect("image");
     Image::load(store, &record).expect("load")
 }
 
