@@ -2,14 +2,18 @@
 //!
 //! | module | what |
 //! | --- | --- |
+//! | [`daemon`] | what the checker reads of the daemon outside bollard (`/system/df`, the layer store) |
 //! | [`facts`] | pure comparison functions: daemon JSON and capas values into comparable facts |
 //! | [`scenario`] | scenario files (TOML): steps and facts |
 //! | [`runner`] | runs a scenario on capas (a fresh store) and on Docker (bollard), cleans up |
 //! | [`report`] | the side-by-side table, JSON, JUnit |
+//! | [`registry`] | a `docker-registry` on loopback for the pull scenarios |
 //! | [`grade`] | the labs' checks over a student's store, or a class of stores |
 
+pub mod daemon;
 pub mod facts;
 pub mod grade;
+pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod scenario;

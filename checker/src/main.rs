@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use bollard::Docker;
-use capas_checker::{facts, grade, report, runner, scenario};
+use capas_checker::{daemon, facts, grade, report, runner, scenario};
 use clap::{Parser, Subcommand};
 
 /// capas side by side with a real Docker daemon, and grading.
@@ -129,7 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             let docker = connect().await?;
             let info = serde_json::to_value(docker.info().await?)?;
-            let image_store = facts::image_store(&facts::driver_status(&info));
+            let daemon = daemon::Daemon::from_info(&info);
             let mut all = Vec::new();
             for (n, name) in names.iter().enumerate() {
                 let (label, text) = match builtin.get(name.as_str()) {
@@ -145,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     ),
                 };
                 let s = scenario::parse(&label, &text)?;
-                let run = runner::Run::new(&docker, &label, n, image_store)?;
+                let run = runner::Run::new(&docker, &label, n, &daemon)?;
                 all.extend(run.run(&s).await?);
             }
             if json {

@@ -17,9 +17,16 @@
 //! ```
 //!
 //! Steps: `pull` (a sample image: capas pulls it; Docker loads capas's archive of it),
-//! `busybox`, `run`, `commit`, `tag`. Facts: `image` (ID, diff IDs, size, layer count),
-//! `history`, `images`, `diff`, `tree` (the container's merged file system), and every `run`
-//! adds its exit status.
+//! `busybox`, `run`, `commit`, `tag`, `rm`, `build`, `publish` and `pull-registry` (through a
+//! `docker-registry` on loopback), `rmi`, `prune`. Facts: `image` (ID, diff IDs, chain IDs,
+//! size, layer count, config), `history`, `images`, `diff`, `tree` (the container's merged
+//! file system), `layers` (their entries), `round-trip` (Docker saves, capas loads), `df`.
+//! Some steps bring facts of their own: every `run` its exit status, `pull-registry` the
+//! layers it skipped, `rmi` and `prune` what they deleted.
+//!
+//! Image IDs that differ between the engines for a good reason (a commit or a build made at
+//! another moment) are named after the scenario image that has them (`@mia:1`), so that
+//! what `rmi` deletes can be compared.
 
 use std::collections::BTreeMap;
 
@@ -76,14 +83,76 @@ pub enum Step {
         /// The new name.
         target: String,
     },
+    /// Remove a (stopped) container.
+    Rm {
+        /// The container.
+        container: String,
+    },
+    /// Build an image from a Dockerfile (Docker builds with BuildKit). Images the run made
+    /// can be named in `FROM`.
+    Build {
+        /// The new image's name.
+        tag: String,
+        /// The Dockerfile's text.
+        dockerfile: String,
+        /// Other files of the build context: path → text.
+        #[serde(default)]
+        files: BTreeMap<String, String>,
+    },
+    /// Push an image to the run's registry on loopback (started on first use) from a store
+    /// of its own: what a colleague published. The image is a sample (`alpine:3.19`), or
+    /// with `busybox = true` a busybox image of the run's own, or with `from` and `cmd` the
+    /// commit of a container of `from` (published before) that ran `cmd`. Images of the
+    /// run's own share no layer with anything else in the daemon, so which layers Docker
+    /// skips does not depend on what else it holds.
+    Publish {
+        /// Its name.
+        image: String,
+        /// Make it from the host's busybox.
+        #[serde(default)]
+        busybox: bool,
+        /// Make it by committing a container of this (published) image…
+        #[serde(default)]
+        from: Option<String>,
+        /// …that ran this command.
+        #[serde(default)]
+        cmd: Vec<String>,
+    },
+    /// Pull an image published to the run's registry, on both engines; which layers each
+    /// skips (`Already exists`) and the final lines are compared. Afterwards `image` names
+    /// the pulled image in other steps and facts.
+    PullRegistry {
+        /// The name it was published under.
+        image: String,
+    },
+    /// `rmi`; what it untags and deletes, or the error, is compared.
+    Rmi {
+        /// The image (a name, as typed).
+        image: String,
+        /// `-f`.
+        #[serde(default)]
+        force: bool,
+        /// `--no-prune`.
+        #[serde(default)]
+        no_prune: bool,
+    },
+    /// `system df -v` now: its rows for the run's images and containers are compared.
+    Df,
+    /// `image prune` of this run's images (a label filter on both engines: never anything
+    /// else of the daemon); the images deleted and the space reclaimed are compared.
+    Prune {
+        /// `-a`: every image without a container, not only dangling ones.
+        #[serde(default)]
+        all: bool,
+    },
 }
 
 /// One fact to compare.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "of", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum FactSpec {
-    /// An image's identity: `what` among `id`, `diff-ids`, `size`, `layer-count` (all but
-    /// `layer-count` by default).
+    /// An image's identity: `what` among `id`, `diff-ids`, `chain-ids`, `size`,
+    /// `layer-count`, `config` (default: `id`, `diff-ids`, `chain-ids`, `size`).
     Image {
         /// The image.
         image: String,
@@ -108,6 +177,24 @@ pub enum FactSpec {
         /// The container.
         container: String,
     },
+    /// The entries of an image's layers, as `docker save` writes them and as capas stores
+    /// them (paths, types, modes, owners, sizes, contents, link targets; times left out).
+    Layers {
+        /// The image.
+        image: String,
+        /// Only the top N layers (default: all).
+        #[serde(default)]
+        top: Option<usize>,
+    },
+    /// Docker saves the image and capas loads that archive into an empty store: the ID,
+    /// diff IDs and names capas gets, against Docker's.
+    RoundTrip {
+        /// The image.
+        image: String,
+    },
+    /// `system df -v`: per image of the run, its size, shared size and containers; per
+    /// container, its read/write layer's size.
+    Df,
 }
 
 /// The scenarios that come with the checker, by name.
@@ -117,6 +204,11 @@ pub fn builtin() -> BTreeMap<&'static str, &'static str> {
         ("images", include_str!("../scenarios/images.toml")),
         ("containers", include_str!("../scenarios/containers.toml")),
         ("commit", include_str!("../scenarios/commit.toml")),
+        ("history", include_str!("../scenarios/history.toml")),
+        ("build", include_str!("../scenarios/build.toml")),
+        ("pull", include_str!("../scenarios/pull.toml")),
+        ("rmi", include_str!("../scenarios/rmi.toml")),
+        ("prune", include_str!("../scenarios/prune.toml")),
     ])
 }
 

@@ -22,21 +22,35 @@ fn docker_available() -> bool {
 }
 
 fn checker(args: &[&str], fault: Option<&str>) -> (i32, String, String) {
+    let (code, out, err, _) = checker_pid(args, fault);
+    (code, out, err)
+}
+
+/// Runs the checker; also returns its process ID, which names everything it makes in Docker.
+fn checker_pid(args: &[&str], fault: Option<&str>) -> (i32, String, String, u32) {
     let mut cmd = Command::cargo_bin("checker").expect("checker binary");
-    cmd.args(args).env_remove("CAPAS_CHECKER_FAULT");
+    cmd.args(args)
+        .env_remove("CAPAS_CHECKER_FAULT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     if let Some(f) = fault {
         cmd.env("CAPAS_CHECKER_FAULT", f);
     }
-    let out = cmd.output().expect("run checker");
+    let child = cmd.spawn().expect("run checker");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("checker output");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
+        pid,
     )
 }
 
-/// Labels and names: nothing the checker made is left in the daemon.
-fn leftovers() -> String {
+/// What the checker run of process `pid` left in the daemon: containers with its label
+/// value, images with its name prefix (directly, or under a loopback registry's host).
+fn leftovers(pid: u32) -> String {
+    let run = format!("capas-checker-{pid}-");
     let out = Command::new("docker")
         .args([
             "ps",
@@ -44,7 +58,7 @@ fn leftovers() -> String {
             "--filter",
             "label=io.capas.checker",
             "--format",
-            "{{.Names}}",
+            "{{.Label \"io.capas.checker\"}} {{.Names}}",
         ])
         .output()
         .expect("docker ps");
@@ -52,16 +66,18 @@ fn leftovers() -> String {
         .args(["images", "--format", "{{.Repository}}:{{.Tag}}"])
         .output()
         .expect("docker images");
-    let mine: Vec<String> = String::from_utf8_lossy(&images.stdout)
+    let mut mine: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| l.starts_with(&format!("capas-checker-{}", std::process::id())))
+        .filter(|l| l.starts_with(&run))
         .map(str::to_string)
         .collect();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        mine.join("\n")
-    )
+    mine.extend(
+        String::from_utf8_lossy(&images.stdout)
+            .lines()
+            .filter(|l| l.starts_with(&run) || l.contains(&format!("/{run}")))
+            .map(str::to_string),
+    );
+    mine.join("\n")
 }
 
 #[test]
@@ -77,7 +93,22 @@ fn every_scenario_matches_docker() {
     assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
     assert!(out.contains(" 0 different"), "{out}");
     let xml = std::fs::read_to_string(junit.path()).expect("junit");
-    assert!(xml.contains("<testsuite name=\"containers\""), "{xml}");
+    for scenario in [
+        "identity",
+        "history",
+        "images",
+        "containers",
+        "commit",
+        "build",
+        "pull",
+        "rmi",
+        "prune",
+    ] {
+        assert!(
+            xml.contains(&format!("<testsuite name=\"{scenario}\"")),
+            "{scenario}: {xml}"
+        );
+    }
     assert!(!xml.contains("<failure"), "{xml}");
 }
 
@@ -127,8 +158,30 @@ fn nothing_is_left_in_the_daemon() {
     if !docker_available() {
         return;
     }
-    let _ = checker(&["compare", "commit"], Some("diff"));
-    assert_eq!(leftovers().trim(), "");
+    // A run that passes through a registry, one with a difference, and one whose last step
+    // fails after containers and images were made.
+    let (code, out, err, pid) = checker_pid(&["compare", "pull"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(leftovers(pid), "");
+    let (code, out, _, pid) = checker_pid(&["compare", "containers"], Some("diff"));
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(leftovers(pid), "");
+    let dir = tempfile::tempdir().expect("tmp");
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "description = \"fails half-way\"\n\
+         [[step]]\ndo = \"busybox\"\ntag = \"checker/bb:1\"\n\
+         [[step]]\ndo = \"run\"\nname = \"c1\"\nimage = \"checker/bb:1\"\ncmd = [\"true\"]\n\
+         [[step]]\ndo = \"commit\"\ncontainer = \"nobody\"\ntag = \"checker/x:1\"\n\
+         [[fact]]\nof = \"images\"\n",
+    )
+    .expect("scenario");
+    let (code, out, err, pid) = checker_pid(&["compare", broken.to_str().expect("utf-8")], None);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.starts_with("Error: scenario "), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert_eq!(leftovers(pid), "");
 }
 
 /// Runs `capas ARGS…` on `store`, in-process, as the student would from the shell.

@@ -1748,6 +1748,9 @@ impl shell::Fs for Container {
 /// container's read/write layer, tarred as it is (it is already an OCI layer), and a new
 /// config with one more history row.
 ///
+/// The new config's `Cmd` is the container's command when it was given one (`docker run
+/// IMAGE CMD…`), as Docker's is; `options.changes` apply after that.
+///
 /// If the read/write layer is empty, no layer is added: the history row says
 /// `empty_layer: true` and `rootfs.diff_ids` stays as it was (Docker does the same). The new
 /// image records the container's image as its parent; that image keeps its ID.
@@ -1781,6 +1784,18 @@ pub fn commit(
         *run_config = json!({});
     }
     if let Some(run_config) = run_config.as_object_mut() {
+        // Docker commits the container's own configuration: a container run with a command
+        // of its own makes an image whose `Cmd` is that command.
+        let default: Vec<Value> = ["Entrypoint", "Cmd"]
+            .iter()
+            .filter_map(|k| run_config.get(*k).and_then(Value::as_array))
+            .flatten()
+            .cloned()
+            .collect();
+        let cmd: Vec<Value> = container.config.cmd.iter().map(|a| json!(a)).collect();
+        if cmd != default {
+            run_config.insert("Cmd".into(), Value::Array(cmd));
+        }
         apply_changes(run_config, &options.changes)?;
     }
 

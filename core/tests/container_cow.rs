@@ -687,6 +687,43 @@ fn commit_of_unchanged_container_is_empty_layer() {
     assert_eq!(f.store.blobs().expect("blobs").len(), blobs_before + 2);
 }
 
+/// Docker commits the container's configuration: a container run with a command of its own
+/// gives an image whose `Cmd` is that command; one run with the image's default keeps it.
+#[test]
+fn commit_takes_the_container_s_command_as_cmd() {
+    let f = fixture(&[base_layer()]);
+    let cmd = |c: &Container| {
+        let locked = f.store.lock().expect("lock");
+        let record = container::commit(
+            &locked,
+            c,
+            &CommitOptions {
+                created: NOW,
+                ..CommitOptions::default()
+            },
+        )
+        .expect("commit");
+        drop(locked);
+        let img = Image::load(&f.store, &record).expect("load");
+        img.config()
+            .config()
+            .as_ref()
+            .and_then(|c| c.cmd().clone())
+            .unwrap_or_default()
+    };
+    let default = create(&f, Some("default"));
+    assert_eq!(cmd(&default), vec!["/bin/sh"]);
+    let own = {
+        let locked = f.store.lock().expect("lock");
+        let argv: Vec<String> = ["sh", "-c", "echo hola > /tmp/a"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        Container::create(&locked, &f.image, Some("own"), &argv, NOW).expect("create")
+    };
+    assert_eq!(cmd(&own), vec!["sh", "-c", "echo hola > /tmp/a"]);
+}
+
 #[test]
 fn removing_container_discards_its_layer() {
     let f = fixture(&[base_layer()]);
