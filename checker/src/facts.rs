@@ -114,10 +114,11 @@ pub fn image_facts(inspect: &serde_json::Value) -> anyhow::Result<ImageFacts> {
     Ok(ImageFacts { id, diff_ids, size })
 }
 
-/// One history row as compared: who made it and how many bytes it added. IDs and times are
-/// left out (`<missing>` and dates depend on where the image was built).
-pub fn history_row(created_by: &str, size: u64) -> String {
-    format!("{size:>10}  {created_by}")
+/// One history row as compared: the image ID it shows (`<missing>` for a row with no local
+/// image: Docker shows IDs only down a chain of parents made here), how many bytes it added,
+/// and who made it. Times are left out.
+pub fn history_row(id: Option<&str>, created_by: &str, size: u64) -> String {
+    format!("{}  {size:>10}  {created_by}", id.unwrap_or("<missing>"))
 }
 
 /// History rows from `GET /images/{name}/history` (newest first).
@@ -128,6 +129,7 @@ pub fn history_rows(history: &serde_json::Value) -> Vec<String> {
             rows.iter()
                 .map(|r| {
                     history_row(
+                        r["Id"].as_str().filter(|id| *id != "<missing>"),
                         r["CreatedBy"].as_str().unwrap_or_default(),
                         r["Size"].as_u64().unwrap_or_default(),
                     )
@@ -486,7 +488,7 @@ impl Names {
             s = s.replace(id.as_str(), alias);
             let hex = id.trim_start_matches("sha256:");
             if hex.len() >= 12 {
-                s = s.replace(&hex[..12], alias);
+                s = replace_short_id(&s, &hex[..12], alias);
             }
         }
         // `container 0123456789ab is using …`: container IDs are each engine's own.
@@ -518,6 +520,28 @@ pub fn capas_delete_lines(records: &[DeleteRecord], store: ImageStore) -> Vec<St
         })
         .map(ToString::to_string)
         .collect()
+}
+
+/// `text` with `short` (12 hex) replaced by `alias` where it stands alone: not inside a
+/// longer hex string (`file:3ad8e7515831e60d…` keeps its digest).
+fn replace_short_id(text: &str, short: &str, alias: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(short) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + short.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(|c| c.is_ascii_hexdigit())
+            || after.is_some_and(|c| c.is_ascii_hexdigit())
+        {
+            out.push_str(short);
+        } else {
+            out.push_str(alias);
+        }
+        rest = &rest[at + short.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `docker rmi` / `image prune` lines from the API's delete items

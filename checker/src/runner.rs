@@ -720,7 +720,10 @@ impl<'d> Run<'d> {
                 let capas: Vec<String> = img
                     .history(&store, &index)?
                     .iter()
-                    .map(|r| facts::history_row(&r.created_by, r.size))
+                    .map(|r| {
+                        let id = r.id.as_ref().map(ToString::to_string);
+                        facts::history_row(id.as_deref(), &r.created_by, r.size)
+                    })
                     .collect();
                 let history = self.docker.image_history(&self.docker_name(image)).await?;
                 let docker = facts::history_rows(&serde_json::to_value(&history)?);
