@@ -899,6 +899,58 @@ impl Container {
 
     /// [`with_write_access`] on a directory (or file) the container is changing, then the
     /// container's clock on it.
+    /// Opens the file `path` for writing (copied up first if it lives in a lower layer;
+    /// created `0o644` if missing; truncated unless `append`) and lets `fill` write it.
+    fn write_with(
+        &mut self,
+        path: &str,
+        append: bool,
+        fill: impl FnOnce(&mut File) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let names = self.resolve(path, true)?;
+        match self.lookup(&names)? {
+            Some(found) => {
+                match union::kind_of(&found.metadata) {
+                    FileKind::Dir => {
+                        return Err(fs_err(io::ErrorKind::IsADirectory, path, "is a directory"));
+                    }
+                    FileKind::File => {}
+                    _ => {
+                        return Err(fs_err(
+                            io::ErrorKind::PermissionDenied,
+                            path,
+                            "not a regular file",
+                        ));
+                    }
+                }
+                // copy-up: the file moves to the read/write layer before its first change.
+                self.copy_up(&names)?;
+                let up = self.upper_path(&names);
+                self.changing(&up, || {
+                    let mut file = OpenOptions::new()
+                        .write(true)
+                        .append(append)
+                        .truncate(!append)
+                        .open(&up)?;
+                    fill(&mut file)
+                })
+            }
+            None => {
+                self.create_entry(&names, path, |p| {
+                    let mut file = OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o644)
+                        .open(p)?;
+                    // Exactly 0644 whatever the umask, as in a container (umask 022).
+                    file.set_permissions(fs::Permissions::from_mode(0o644))?;
+                    fill(&mut file)
+                })?;
+                Ok(())
+            }
+        }
+    }
+
     fn changing<T>(&self, path: &Path, f: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
         let result = with_write_access(path, f)?;
         if let Some(now) = self.now {
@@ -1476,48 +1528,32 @@ impl shell::Fs for Container {
     }
 
     fn write(&mut self, path: &str, data: &[u8], append: bool) -> io::Result<()> {
-        let names = self.resolve(path, true)?;
-        match self.lookup(&names)? {
-            Some(found) => {
-                match union::kind_of(&found.metadata) {
-                    FileKind::Dir => {
-                        return Err(fs_err(io::ErrorKind::IsADirectory, path, "is a directory"));
-                    }
-                    FileKind::File => {}
-                    _ => {
-                        return Err(fs_err(
-                            io::ErrorKind::PermissionDenied,
-                            path,
-                            "not a regular file",
-                        ));
-                    }
-                }
-                // copy-up: the file moves to the read/write layer before its first change.
-                self.copy_up(&names)?;
-                let up = self.upper_path(&names);
-                self.changing(&up, || {
-                    let mut file = OpenOptions::new()
-                        .write(true)
-                        .append(append)
-                        .truncate(!append)
-                        .open(&up)?;
-                    file.write_all(data)
-                })
-            }
-            None => {
-                self.create_entry(&names, path, |p| {
-                    let mut file = OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .mode(0o644)
-                        .open(p)?;
-                    // Exactly 0644 whatever the umask, as in a container (umask 022).
-                    file.set_permissions(fs::Permissions::from_mode(0o644))?;
-                    file.write_all(data)
-                })?;
-                Ok(())
-            }
+        self.write_with(path, append, |file| file.write_all(data))
+    }
+
+    fn write_from(&mut self, path: &str, data: &mut dyn io::Read, append: bool) -> io::Result<u64> {
+        let mut written = 0;
+        self.write_with(path, append, |file| {
+            written = io::copy(data, file)?;
+            Ok(())
+        })?;
+        Ok(written)
+    }
+
+    fn copy_file(&mut self, from: &str, to: &str) -> io::Result<u64> {
+        let names = self.resolve(from, true)?;
+        let found = self.lookup_existing(&names, from)?;
+        if union::kind_of(&found.metadata) != FileKind::File {
+            return Err(fs_err(
+                io::ErrorKind::InvalidInput,
+                from,
+                "not a regular file",
+            ));
         }
+        // The source's own file, in whichever layer it lives: opened before the write, so
+        // that a copy onto itself reads what was there.
+        let mut source = File::open(&found.host_path)?;
+        self.write_from(to, &mut source, false)
     }
 
     fn read_dir(&self, path: &str) -> io::Result<Vec<shell::DirEntry>> {

@@ -78,6 +78,12 @@ pub trait Fs {
     /// Writes `data` to a file, creating it (mode `0o644`) if missing; `append` adds to the
     /// end. Writing a file that lives in a lower layer first copies it up.
     fn write(&mut self, path: &str, data: &[u8], append: bool) -> io::Result<()>;
+    /// [`Fs::write`] from a reader, streamed: the data is never held whole in memory.
+    /// Returns the bytes written.
+    fn write_from(&mut self, path: &str, data: &mut dyn io::Read, append: bool) -> io::Result<u64>;
+    /// Copies the regular file `from` (symlinks followed) over `to`, as [`Fs::write`] would
+    /// write it, streamed. Returns the bytes copied.
+    fn copy_file(&mut self, from: &str, to: &str) -> io::Result<u64>;
     /// Lists a directory (merged across layers, hidden entries left out), sorted by name.
     fn read_dir(&self, path: &str) -> io::Result<Vec<DirEntry>>;
     /// Creates a directory; its parent must exist.

@@ -91,6 +91,11 @@ const SCRIPTS: &[(&str, &str)] = &[
     ),
     ("set-e", "set -e; echo before; false; echo after"),
     (
+        "copies",
+        "cp keep.txt /tmp/k && cp keep.txt keep.txt; echo $?; cp keep.txt ./; cp keep.txt dir/ && \
+         cat dir/keep.txt /tmp/k && cp /tmp/k modify.txt && cat modify.txt && cp -p upper.txt /tmp/",
+    ),
+    (
         "errors",
         "cat nope; rm nope; mkdir dir; rmdir dir; ls nope; mv nope x; cp nope x; echo $?",
     ),

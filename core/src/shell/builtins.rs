@@ -1001,6 +1001,18 @@ fn cp(sh: &Shell, fs: &mut dyn Fs, args: &[String], io: &mut Io<'_>) -> i32 {
             status = 1;
             continue;
         }
+        if stat.kind != FileKind::Dir && normalize(&to) == normalize(&from) {
+            // The destination as typed, with the source's name added for a directory.
+            let dest = operands.last().map(String::as_str).unwrap_or_default();
+            let shown = if sh.abs(dest) == to {
+                dest.to_string()
+            } else {
+                format!("{}/{}", dest.trim_end_matches('/'), base_name(&src))
+            };
+            let _ = writeln!(io.err, "cp: '{src}' and '{shown}' are the same file");
+            status = 1;
+            continue;
+        }
         if let Err((e, which)) = copy(sh, fs, &from, &stat, &to, &opts) {
             let _ = writeln!(io.err, "cp: can't create '{which}': {}", reason(&e));
             status = 1;
@@ -1074,10 +1086,8 @@ fn copy(
             stamp(sh, fs, to, true);
         }
         FileKind::File => {
-            // Small files in a teaching shell: read whole, then one write (copy-up included).
-            let bytes = read_all(fs, from).map_err(|e| (e, from.to_string()))?;
             let existed = fs.stat(to).is_ok();
-            fs.write(to, &bytes, false).map_err(fail)?;
+            fs.copy_file(from, to).map_err(fail)?;
             if !existed || opts.preserve {
                 fs.chmod(to, mode).map_err(fail)?;
             }

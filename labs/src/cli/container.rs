@@ -7,7 +7,7 @@
 //! capas container is either `Created` or `Exited`, never running.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -441,9 +441,7 @@ fn copy_in(c: &mut Container, src: &Path, dest: &str) -> anyhow::Result<()> {
         let target = fs::read_link(src)?;
         c.symlink(&target.to_string_lossy(), dest)?;
     } else {
-        let mut bytes = Vec::new();
-        fs::File::open(src)?.read_to_end(&mut bytes)?;
-        c.write(dest, &bytes, false)?;
+        c.write_from(dest, &mut fs::File::open(src)?, false)?;
         use std::os::unix::fs::PermissionsExt;
         c.chmod(dest, meta.permissions().mode() & 0o7777)?;
     }
