@@ -836,7 +836,16 @@ impl<'d> Run<'d> {
                         .get(&l.id)
                         .context("the loaded image is not in the store")?;
                     let img = Image::load(&back, record)?;
-                    capas.push(format!("ID {}", l.id));
+                    // The daemon's ID for it: the config's digest, or in the containerd
+                    // store the manifest's.
+                    capas.push(format!(
+                        "ID {}",
+                        facts::expected_id(
+                            self.daemon.image_store,
+                            &l.id.to_string(),
+                            &record.manifest.to_string()
+                        )
+                    ));
                     capas.push(format!("diff IDs {}", join(img.diff_ids())));
                     let mut names: Vec<String> = record.tags().map(ToString::to_string).collect();
                     names.sort();
@@ -847,11 +856,14 @@ impl<'d> Run<'d> {
                     self.docker.inspect_image(&self.docker_name(image)).await?,
                 )?;
                 let f = facts::image_facts(&inspect)?;
+                // The run's own names only: the daemon may hold the same image under others.
                 let mut names: Vec<String> = inspect["RepoTags"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .filter_map(|t| t.as_str())
+                    .filter(|t| self.docker_names.own(t).is_some())
+                    .map(str::to_string)
                     .collect();
                 names.sort();
                 let docker = [
