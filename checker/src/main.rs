@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use bollard::Docker;
-use capas_checker::{daemon, facts, grade, report, runner, scenario};
+use capas_checker::{daemon, facts, grade, mirror, report, runner, scenario};
 use clap::{Parser, Subcommand};
 
 /// capas side by side with a real Docker daemon, and grading.
@@ -23,7 +23,8 @@ enum Command {
     Doctor,
     /// Run scenarios on capas and on Docker; exit 0 only when every fact matches.
     Compare {
-        /// Scenario names (built in) or files (`*.toml`); default: every built-in one.
+        /// Scenario names (built in: identity, history, images, containers, commit, build,
+        /// pull, rmi, prune) or files (`*.toml`); default: every built-in one.
         scenarios: Vec<String>,
         /// Print JSON instead of the table.
         #[arg(long)]
@@ -32,11 +33,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
-    /// Grade the labs' exercises in a student's store, or in every store of a class.
+    /// Grade the labs' exercises in a student's store, in every store of a class, or in the
+    /// student's Docker.
     Grade {
         /// A student's store.
-        #[arg(long, conflicts_with = "class", required_unless_present = "class")]
+        #[arg(long, conflicts_with_all = ["class", "docker"], required_unless_present_any = ["class", "docker"])]
         store: Option<PathBuf>,
+        /// Grade the exercises done on this machine's Docker (DOCKER_HOST or the local
+        /// socket): its lab images and containers are copied into a temporary store first.
+        #[arg(long, conflicts_with = "class")]
+        docker: bool,
         /// The student's ID (as given to the labs with --student).
         #[arg(long, default_value = "")]
         student: String,
@@ -167,6 +173,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Grade {
             store,
+            docker,
             student,
             class,
             csv,
@@ -189,6 +196,21 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     .with_context(|| format!("writing {}", csv_path.display()))?;
             } else if let Some(store) = &store {
                 grades = grade::grade_store(store, &student)?;
+                if let Some(path) = csv {
+                    std::fs::write(&path, grade::csv(&grades))?;
+                }
+            } else if docker {
+                let daemon = connect().await?;
+                let dir = tempfile::tempdir().context("creating a temporary store")?;
+                let mirror_store = capas_core::store::Store::open(dir.path().join("store"))?;
+                let read = mirror::mirror(&daemon, &mirror_store)
+                    .await
+                    .context("reading the student's Docker")?;
+                eprintln!(
+                    "read {} images and {} containers from Docker",
+                    read.images, read.containers
+                );
+                grades = grade::grade_store(mirror_store.root(), &student)?;
                 if let Some(path) = csv {
                     std::fs::write(&path, grade::csv(&grades))?;
                 }

@@ -359,3 +359,12 @@ fn grading_a_class_lists_every_student() {
     let xml = std::fs::read_to_string(&junit).expect("junit");
     assert!(xml.contains("testsuite name=\"ana\""), "{xml}");
 }
+
+#[test]
+fn compare_help_names_every_built_in_scenario() {
+    let (code, out, _) = checker(&["compare", "--help"], None);
+    assert_eq!(code, 0, "{out}");
+    for name in capas_checker::scenario::builtin().keys() {
+        assert!(out.contains(name), "{name} is missing from:\n{out}");
+    }
+}
