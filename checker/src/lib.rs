@@ -9,10 +9,12 @@
 //! | [`report`] | the side-by-side table, JSON, JUnit |
 //! | [`registry`] | a `docker-registry` on loopback for the pull scenarios |
 //! | [`grade`] | the labs' checks over a student's store, or a class of stores |
+//! | [`mirror`] | a student's Docker daemon copied into a capas store, for `grade --docker` |
 
 pub mod daemon;
 pub mod facts;
 pub mod grade;
+pub mod mirror;
 pub mod registry;
 pub mod report;
 pub mod runner;

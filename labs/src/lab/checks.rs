@@ -42,16 +42,52 @@ pub fn image(store: &Store, tag: &str) -> anyhow::Result<Option<Image>> {
     }
 }
 
-/// The ID a sample image always has (its pinned ID), whatever the store holds.
-pub fn sample_id(name: &str) -> anyhow::Result<Digest> {
+/// Where a store made from a student's Docker daemon (`checker grade --docker`) records the
+/// IDs that daemon has for the sample names: `{"alpine:3.19": "sha256:…"}`.
+///
+/// Docker gets `alpine:3.19` from Docker Hub, whose image is not byte for byte the sample
+/// capas generates, so its ID differs from the pinned one. The checks accept the recorded ID
+/// for a name in place of the pinned one. A capas store never has this file, so there the
+/// pinned IDs alone count. (The alternative, comparing images by their layers' contents,
+/// would need the real images' contents in capas.)
+pub const DOCKER_SAMPLE_IDS: &str = "labs/docker-sample-ids.json";
+
+/// Writes [`DOCKER_SAMPLE_IDS`] into `store` (the checker does, for a store mirrored from Docker).
+pub fn record_docker_sample_ids(
+    store: &Store,
+    ids: &std::collections::BTreeMap<String, Digest>,
+) -> anyhow::Result<()> {
+    let path = store.root().join(DOCKER_SAMPLE_IDS);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(ids)?)?;
+    Ok(())
+}
+
+/// The ID the sample `name` has in this store's world: the one recorded from Docker (see
+/// [`DOCKER_SAMPLE_IDS`]) when there is one, else its pinned ID.
+pub fn sample_id(store: &Store, name: &str) -> anyhow::Result<Digest> {
     let reference = Reference::parse_tagged(name)?;
     let sample = samples::find(&reference).ok_or_else(|| anyhow::anyhow!("no sample {name}"))?;
-    Ok(sample.image_id())
+    let path = store.root().join(DOCKER_SAMPLE_IDS);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let recorded: std::collections::BTreeMap<String, Digest> =
+                serde_json::from_slice(&bytes)?;
+            Ok(recorded
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| sample.image_id()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(sample.image_id()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whether `id` is the image of the sample `name`.
-pub fn is_image(_store: &Store, id: &Digest, name: &str) -> anyhow::Result<bool> {
-    Ok(*id == sample_id(name)?)
+pub fn is_image(store: &Store, id: &Digest, name: &str) -> anyhow::Result<bool> {
+    Ok(*id == sample_id(store, name)?)
 }
 
 /// Whether `img` is the sample `base` with exactly one more layer on top.
@@ -111,11 +147,37 @@ pub fn diff(c: &Container) -> anyhow::Result<Vec<String>> {
     Ok(c.diff()?.iter().map(ToString::to_string).collect())
 }
 
-/// Whether a sample image kept its pinned ID in the store (it always does, unless the
-/// student re-tagged the name to another image).
+/// Whether a sample image kept its ID in the store (its pinned ID, or the one recorded from
+/// Docker: it always does, unless the student re-tagged the name to another image).
 pub fn sample_unchanged(store: &Store, name: &str) -> anyhow::Result<bool> {
     Ok(image::resolve(&store.index()?, name)
         .map(|r| r.id.clone())
         .ok()
-        == Some(sample_id(name)?))
+        == Some(sample_id(store, name)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_docker_id_replaces_the_pinned_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path().join("store")).expect("store");
+        let pinned = sample_id(&store, "alpine:3.19").expect("pinned");
+        let hub = Digest::of_bytes(b"the alpine:3.19 of Docker Hub");
+        assert!(is_image(&store, &pinned, "alpine:3.19").expect("check"));
+
+        let ids = std::collections::BTreeMap::from([("alpine:3.19".to_string(), hub.clone())]);
+        record_docker_sample_ids(&store, &ids).expect("record");
+        assert!(is_image(&store, &hub, "alpine:3.19").expect("check"));
+        assert!(!is_image(&store, &pinned, "alpine:3.19").expect("check"));
+        // A sample Docker did not have keeps its pinned ID.
+        assert_eq!(
+            sample_id(&store, "busybox:latest").expect("busybox"),
+            samples::find(&Reference::parse_tagged("busybox:latest").expect("name"))
+                .expect("sample")
+                .image_id()
+        );
+    }
 }

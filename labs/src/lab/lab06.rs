@@ -140,7 +140,7 @@ fn speed(root: &Path, texts: &Texts) -> anyhow::Result<String> {
 
 /// Three containers of nginx:stable-alpine3.19, none of them changed.
 fn ex1(store: &Store, s: &Student) -> anyhow::Result<Outcome> {
-    let nginx = checks::sample_id("nginx:stable-alpine3.19")?;
+    let nginx = checks::sample_id(store, "nginx:stable-alpine3.19")?;
     for i in 1..=3 {
         let name = format!("lab06-{}-{i}", s.word);
         let Some(c) = checks::container(store, &name)? else {
