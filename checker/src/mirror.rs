@@ -6,7 +6,8 @@
 //! on it:
 //!
 //! * **images**, read with one `docker save` (`GET /images/get`) streamed to a temporary file
-//!   and loaded with [`archive::load`], which keeps Docker's image IDs, tags and parent links;
+//!   and loaded with [`capas_core::archive::load`], which keeps Docker's image IDs, tags and
+//!   parent links;
 //! * **containers**, each made again in capas from the same image, then Docker's changes
 //!   (`docker diff`) replayed on it ([`replay`]);
 //! * the IDs the daemon has for the **sample names** (`checks::DOCKER_SAMPLE_IDS`), since
@@ -52,37 +53,30 @@ pub struct Summary {
 /// Copies into `store` (a new, empty one) the images and containers of the daemon that the
 /// labs can ask about, and records the IDs the daemon has for the sample names.
 pub async fn mirror(docker: &Docker, store: &Store) -> anyhow::Result<Summary> {
-    let containers: Vec<(String, String)> = docker
+    let listed = docker
         .list_containers(Some(
             ListContainersOptionsBuilder::default().all(true).build(),
         ))
         .await
-        .context("listing Docker's containers")?
+        .context("listing Docker's containers")?;
+    let containers: Vec<(&ContainerSummary, String)> = listed
         .iter()
-        .filter_map(|c| Some((c.id.clone()?, lab_container(c)?)))
+        .filter_map(|c| Some((c, lab_container(c)?)))
         .collect();
     let images = docker
         .list_images(Some(ListImagesOptionsBuilder::default().all(true).build()))
         .await
         .context("listing Docker's images")?;
-    let mut names: Vec<String> = Vec::new();
-    for image in &images {
-        names.extend(wanted_image(image));
-    }
+    let mut names: Vec<String> = images.iter().flat_map(wanted_image).collect();
     // The images of the lab containers, by ID: a container may outlive its image's name.
-    for (id, _) in &containers {
-        if let Ok(c) = docker.inspect_container(id, None).await
-            && let Some(image) = c.image
-        {
-            names.push(image);
-        }
-    }
+    names.extend(containers.iter().filter_map(|(c, _)| c.image_id.clone()));
     names.sort();
     names.dedup();
     let loaded = copy_images(docker, store, &names).await?;
     record_sample_ids(store)?;
     let mut made = 0;
-    for (id, name) in &containers {
+    for (c, name) in &containers {
+        let Some(id) = &c.id else { continue };
         if copy_container(docker, store, id, name).await?.is_some() {
             made += 1;
         }
