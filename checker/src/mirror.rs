@@ -276,10 +276,11 @@ pub async fn copy_container(
 ///
 /// * `rm -r d && mkdir d` leaves an **opaque** directory in Docker's read/write layer.
 ///   `docker diff` cannot tell it apart from `C d` plus a `D` for each old child, and it does
-///   not even list every old child (Docker 20.10 on fuse-overlayfs leaves some out). So a
-///   changed directory of the image with a deleted child is asked about: if none of the
-///   image's children is still there in Docker, it is removed and made again in capas, which
-///   makes it opaque as overlayfs does (lab 3 checks for the marker).
+///   not even list every old child (Docker 20.10 on fuse-overlayfs leaves some out). So for
+///   each changed directory of the image, Docker is asked about the image's children that
+///   are not listed as deleted (one request is enough when the first is still there): if
+///   none is, the directory is removed and made again in capas, which makes it opaque as
+///   overlayfs does (lab 3 checks for the marker).
 /// * `D`: removed (a deleted directory is listed once, its children with it).
 /// * `A`/`C`: looked at with `HEAD /containers/{id}/archive`; a directory is made (or its
 ///   mode set), a symlink made again, a regular file fetched with `GET /containers/{id}/archive`
@@ -317,7 +318,8 @@ pub async fn replay(
             .into_iter()
             .map(|e| child(dir, &e.name))
             .collect();
-        if children.is_empty() || !children.iter().any(|p| deleted.contains(p.as_str())) {
+        // Not only directories with a `D` child listed: Docker may list none of them.
+        if children.is_empty() {
             continue;
         }
         let mut all_gone = true;
