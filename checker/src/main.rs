@@ -21,7 +21,8 @@ struct Cli {
 enum Command {
     /// Is the daemon reachable? Its version, API, image store; is docker-registry installed?
     Doctor,
-    /// Run scenarios on capas and on Docker; exit 0 only when every fact matches.
+    /// Run scenarios on capas and on Docker; exit 0 only when every fact matches, 1 when one
+    /// differs, 2 when a scenario could not run (the others still run).
     Compare {
         /// Scenario names (built in: identity, history, images, containers, commit, build,
         /// pull, rmi, prune) or files (`*.toml`); default: every built-in one.
@@ -113,6 +114,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                     |p| p.display().to_string()
                 )
             )?;
+            writeln!(out, "build:     {}", runner::build_cli_status())?;
             writeln!(
                 out,
                 "busybox:   {}",
@@ -137,6 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             let info = serde_json::to_value(docker.info().await?)?;
             let daemon = daemon::Daemon::from_info(&info);
             let mut all = Vec::new();
+            let mut errors: Vec<(String, String)> = Vec::new();
             for (n, name) in names.iter().enumerate() {
                 let (label, text) = match builtin.get(name.as_str()) {
                     Some(text) => (name.clone(), text.to_string()),
@@ -152,7 +155,11 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 };
                 let s = scenario::parse(&label, &text)?;
                 let run = runner::Run::new(&docker, &label, n, &daemon)?;
-                all.extend(run.run(&s).await?);
+                // A scenario that cannot run is reported, and the others still run.
+                match run.run(&s).await {
+                    Ok(facts) => all.extend(facts),
+                    Err(e) => errors.push((label, format!("{e:#}"))),
+                }
             }
             if json {
                 serde_json::to_writer_pretty(&mut out, &all)?;
@@ -161,11 +168,16 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
                 report::table(&all, &mut out)?;
             }
             if let Some(path) = junit {
-                let xml = report::junit("capas checker", &all).to_string()?;
+                let xml = report::junit("capas checker", &all, &errors).to_string()?;
                 std::fs::write(&path, xml)
                     .with_context(|| format!("writing {}", path.display()))?;
             }
-            Ok(if all.iter().all(facts::Fact::same) {
+            for (_, why) in &errors {
+                eprintln!("Error: {why}");
+            }
+            Ok(if !errors.is_empty() {
+                2
+            } else if all.iter().all(facts::Fact::same) {
                 0
             } else {
                 1

@@ -51,8 +51,9 @@ pub fn table(facts: &[Fact], out: &mut dyn Write) -> std::io::Result<()> {
     )
 }
 
-/// A JUnit report: one suite per scenario, one case per fact.
-pub fn junit(name: &str, facts: &[Fact]) -> Report {
+/// A JUnit report: one suite per scenario, one case per fact; a scenario that could not be
+/// run (`errors`: scenario, why) is a suite with one errored case.
+pub fn junit(name: &str, facts: &[Fact], errors: &[(String, String)]) -> Report {
     let mut report = Report::new(name);
     let mut scenarios: Vec<&str> = facts.iter().map(|f| f.scenario.as_str()).collect();
     scenarios.dedup();
@@ -68,6 +69,13 @@ pub fn junit(name: &str, facts: &[Fact]) -> Report {
             };
             suite.add_test_case(TestCase::new(f.name.clone(), status));
         }
+        report.add_test_suite(suite);
+    }
+    for (scenario, why) in errors {
+        let mut suite = TestSuite::new(scenario.as_str());
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(why.clone());
+        suite.add_test_case(TestCase::new("run", status));
         report.add_test_suite(suite);
     }
     report

@@ -961,7 +961,7 @@ fn join<T: ToString>(items: Vec<T>) -> String {
 /// The docker CLI that builds with BuildKit: `CAPAS_DOCKER_CLI`, else Debian's
 /// `/usr/bin/docker` (20.10, BuildKit built in) when installed, else `docker` on `PATH`
 /// (newer CLIs need the buildx plugin for BuildKit).
-fn docker_cli() -> PathBuf {
+pub fn docker_cli() -> PathBuf {
     if let Some(cli) = std::env::var_os("CAPAS_DOCKER_CLI") {
         return PathBuf::from(cli);
     }
@@ -971,6 +971,41 @@ fn docker_cli() -> PathBuf {
     } else {
         PathBuf::from("docker")
     }
+}
+
+/// What `checker doctor` says of the CLI the build scenario uses: its path, its version, and
+/// whether it builds with BuildKit (20.10 has it built in; newer CLIs need the buildx plugin).
+pub fn build_cli_status() -> String {
+    let cli = docker_cli();
+    let version = std::process::Command::new(&cli)
+        .args(["version", "--format", "{{.Client.Version}}"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let Some(version) = version else {
+        return format!(
+            "{}: not found (the build scenario needs a docker CLI)",
+            cli.display()
+        );
+    };
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    let buildkit = if major < 23 {
+        "BuildKit built in".to_string()
+    } else if std::process::Command::new(&cli)
+        .args(["buildx", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        "BuildKit through buildx".to_string()
+    } else {
+        "no buildx plugin: the build scenario will fail (set CAPAS_DOCKER_CLI)".to_string()
+    };
+    format!("{} (client {version}, {buildkit})", cli.display())
 }
 
 /// Writes a build context: the Dockerfile and the other files.

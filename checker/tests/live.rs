@@ -146,6 +146,7 @@ fn doctor_reports_the_daemon() {
     }
     let (code, out, _) = checker(&["doctor"], None);
     assert_eq!(code, 0, "{out}");
+    assert!(out.contains("build:     "), "{out}");
     assert!(out.contains("API 1.41") || out.contains("API 1."), "{out}");
     assert!(
         out.contains("GraphDriver") || out.contains("Containerd"),
@@ -177,10 +178,25 @@ fn nothing_is_left_in_the_daemon() {
          [[fact]]\nof = \"images\"\n",
     )
     .expect("scenario");
-    let (code, out, err, pid) = checker_pid(&["compare", broken.to_str().expect("utf-8")], None);
+    // The broken scenario is reported (one line, exit 2, an errored JUnit case) and the
+    // next one still runs.
+    let junit = dir.path().join("junit.xml");
+    let (code, out, err, pid) = checker_pid(
+        &[
+            "compare",
+            "--junit",
+            junit.to_str().expect("utf-8"),
+            broken.to_str().expect("utf-8"),
+            "images",
+        ],
+        None,
+    );
     assert_eq!(code, 2, "{out}");
     assert!(err.starts_with("Error: scenario "), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(out.contains("images "), "the next scenario ran:\n{out}");
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(xml.contains("<error"), "{xml}");
     assert_eq!(leftovers(pid), "");
 }
 
