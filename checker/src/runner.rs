@@ -13,8 +13,9 @@ use bollard::Docker;
 use bollard::models::{ContainerConfig, ContainerCreateBody};
 use bollard::query_parameters::{
     CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    ImportImageOptionsBuilder, ListImagesOptionsBuilder, PruneImagesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, TagImageOptionsBuilder,
+    ImportImageOptionsBuilder, ListImagesOptionsBuilder, LogsOptionsBuilder,
+    PruneImagesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    TagImageOptionsBuilder,
 };
 use capas_core::archive;
 use capas_core::container::Container;
@@ -202,14 +203,17 @@ impl<'d> Run<'d> {
                 let capas_image = self.capas_name(image);
                 let mut args = vec!["run", "--name", name.as_str(), capas_image.as_str()];
                 args.extend(cmd.iter().map(String::as_str));
-                let capas_code = self.capas_run(&args)?;
+                let (capas_code, capas_out) = self.capas_run(&args)?;
                 let docker_code = self.docker_run(name, image, cmd).await?;
-                let fact = self.fact(
+                let docker_out = self.docker_stdout(name).await?;
+                let status = self.fact(
                     format!("exit status of {name}"),
                     capas_code.to_string(),
                     docker_code.to_string(),
                 );
-                self.outcomes.push(fact);
+                let output = self.fact(format!("output of {name}"), capas_out, docker_out);
+                self.outcomes.push(status);
+                self.outcomes.push(output);
             }
             Step::Commit { container, tag } => {
                 self.capas(&["commit", container, tag])?;
@@ -376,15 +380,31 @@ impl<'d> Run<'d> {
         Ok(())
     }
 
-    /// `capas run …`: its exit status (the command's).
-    fn capas_run(&self, args: &[&str]) -> anyhow::Result<i64> {
+    /// `capas run …`: its exit status (the command's) and what it wrote on stdout.
+    fn capas_run(&self, args: &[&str]) -> anyhow::Result<(i64, String)> {
         let store = self.store_path();
         let mut argv = vec!["capas".to_string(), "--store".into()];
         argv.push(store.display().to_string());
         argv.extend(args.iter().map(|a| a.to_string()));
         let cli = capas_labs::cli::Cli::try_parse_from(&argv)?;
-        let code = capas_labs::cli::run(cli, &mut std::io::sink())?;
-        Ok(i64::from(code))
+        let mut out = Vec::new();
+        let code = capas_labs::cli::run(cli, &mut out)?;
+        Ok((i64::from(code), String::from_utf8_lossy(&out).into_owned()))
+    }
+
+    /// What a Docker container wrote on stdout.
+    async fn docker_stdout(&self, name: &str) -> anyhow::Result<String> {
+        let mut logs = self.docker.logs(
+            &self.container_name(name),
+            Some(LogsOptionsBuilder::default().stdout(true).build()),
+        );
+        let mut out = Vec::new();
+        while let Some(chunk) = logs.next().await {
+            if let bollard::container::LogOutput::StdOut { message } = chunk? {
+                out.extend_from_slice(&message);
+            }
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
     async fn docker_run(&mut self, name: &str, image: &str, cmd: &[String]) -> anyhow::Result<i64> {

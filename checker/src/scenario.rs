@@ -21,7 +21,7 @@
 //! `docker-registry` on loopback), `rmi`, `prune`. Facts: `image` (ID, diff IDs, chain IDs,
 //! size, layer count, config), `history`, `images`, `diff`, `tree` (the container's merged
 //! file system), `layers` (their entries), `round-trip` (Docker saves, capas loads), `df`.
-//! Some steps bring facts of their own: every `run` its exit status, `pull-registry` the
+//! Some steps bring facts of their own: every `run` its exit status and its output (stdout), `pull-registry` the
 //! layers it skipped, `rmi` and `prune` what they deleted.
 //!
 //! Image IDs that differ between the engines for a good reason (a commit or a build made at
