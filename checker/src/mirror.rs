@@ -241,8 +241,12 @@ pub async fn copy_container(
     let Some(image_id) = inspect.image.as_deref().and_then(|i| Digest::parse(i).ok()) else {
         return Ok(None);
     };
-    let mut cmd: Vec<String> = inspect.path.clone().into_iter().collect();
-    cmd.extend(inspect.args.clone().unwrap_or_default());
+    // Docker's `Cmd`: capas puts the image's entrypoint before it, as Docker did.
+    let cmd: Vec<String> = inspect
+        .config
+        .as_ref()
+        .and_then(|c| c.cmd.clone())
+        .unwrap_or_default();
     let locked = store.lock()?;
     let index = locked.index()?;
     let Some(record) = index.images.get(&image_id) else {

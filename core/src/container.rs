@@ -179,13 +179,24 @@ pub struct ContainerConfig {
     pub layers: Vec<ChainId>,
     /// When it was created, Unix seconds (given by the caller: core never reads the clock).
     pub created: i64,
-    /// The command, as `docker commit` joins it into `created_by`.
+    /// The image's `Entrypoint`, run with `cmd` as its arguments, when the container was made
+    /// without a command of its own (see [`Container::create`]). Empty otherwise, and in
+    /// containers capas made before it kept the two apart (their `cmd` is the whole command).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
+    /// Docker's `Cmd`: the command given to `create`/`run`, or the image's `Cmd`. `docker
+    /// commit` joins it into `created_by`.
     pub cmd: Vec<String>,
     /// created / exited, and the exit code.
     pub state: State,
 }
 
 impl ContainerConfig {
+    /// What runs: the entrypoint, then `cmd` (`docker ps`'s COMMAND).
+    pub fn argv(&self) -> Vec<String> {
+        self.entrypoint.iter().chain(&self.cmd).cloned().collect()
+    }
+
     /// The 12-character ID that Docker prints.
     pub fn short_id(&self) -> &str {
         &self.id[..self.id.len().min(12)]
@@ -751,7 +762,9 @@ fn stat_different(old: &fs::Metadata, new: &fs::Metadata) -> bool {
 impl Container {
     /// Creates a container from `image` (`docker create`): a new, empty read/write layer on
     /// top of the image's layers. `name` is generated Docker-style when not given; `cmd`
-    /// empty means the image's own `Entrypoint` + `Cmd`; `created` is Unix seconds.
+    /// empty means the image's own `Entrypoint` + `Cmd`; a command given runs without the
+    /// image's entrypoint (Docker runs it as the entrypoint's arguments: a difference,
+    /// explained in the body); `created` is Unix seconds.
     ///
     /// The ID is the SHA-256 of the image ID, the name, the time and a counter, so the same
     /// store history gives the same IDs and names.
@@ -803,16 +816,25 @@ impl Container {
             }
             nonce += 1;
         };
-        let cmd = if cmd.is_empty() {
-            let c = image.config().config();
-            let mut v: Vec<String> = c
-                .as_ref()
-                .and_then(|c| c.entrypoint().clone())
-                .unwrap_or_default();
-            v.extend(c.as_ref().and_then(|c| c.cmd().clone()).unwrap_or_default());
-            v
+        // `cmd` is Docker's `Cmd`: the command given, or else the image's. Docker runs the
+        // image's entrypoint before it in both cases; capas only when no command is given.
+        // Entrypoints are scripts (nginx's `/docker-entrypoint.sh`) that the capas shell
+        // cannot run; theirs end in `exec "$@"`, so running the command itself gives what
+        // Docker shows.
+        let run_config = image.config().config();
+        let (entrypoint, cmd) = if cmd.is_empty() {
+            (
+                run_config
+                    .as_ref()
+                    .and_then(|c| c.entrypoint().clone())
+                    .unwrap_or_default(),
+                run_config
+                    .as_ref()
+                    .and_then(|c| c.cmd().clone())
+                    .unwrap_or_default(),
+            )
         } else {
-            cmd.to_vec()
+            (Vec::new(), cmd.to_vec())
         };
         let config = ContainerConfig {
             id: id.clone(),
@@ -820,6 +842,7 @@ impl Container {
             image: image.id().clone(),
             layers: image.layers().iter().map(|l| l.chain_id.clone()).collect(),
             created,
+            entrypoint,
             cmd,
             state: State {
                 status: Status::Created,
@@ -1821,15 +1844,18 @@ pub fn commit(
     }
     if let Some(run_config) = run_config.as_object_mut() {
         // Docker commits the container's own configuration: a container run with a command
-        // of its own makes an image whose `Cmd` is that command.
-        let default: Vec<Value> = ["Entrypoint", "Cmd"]
-            .iter()
-            .filter_map(|k| run_config.get(*k).and_then(Value::as_array))
-            .flatten()
-            .cloned()
-            .collect();
+        // of its own makes an image whose `Cmd` is that command. (A container made before
+        // capas kept the entrypoint apart holds the whole default command in `cmd`.)
+        let of = |keys: &[&str]| -> Vec<Value> {
+            keys.iter()
+                .filter_map(|k| run_config.get(*k).and_then(Value::as_array))
+                .flatten()
+                .cloned()
+                .collect()
+        };
+        let (image_cmd, whole) = (of(&["Cmd"]), of(&["Entrypoint", "Cmd"]));
         let cmd: Vec<Value> = container.config.cmd.iter().map(|a| json!(a)).collect();
-        if cmd != default {
+        if cmd != image_cmd && cmd != whole {
             run_config.insert("Cmd".into(), Value::Array(cmd));
         }
         apply_changes(run_config, &options.changes)?;

@@ -139,7 +139,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> anyhow::Result<
     let img = Image::load(&locked, image::resolve(&index, &args.image)?)?;
     let created = clock::creation_time(&ctx.clock)?;
     let mut c = Container::create(&locked, &img, args.name.as_deref(), &args.command, created)?;
-    let argv = c.config().cmd.clone();
+    let argv = c.config().argv();
     let code = run_in(&mut c, Some(&img), &argv, created, out)?;
     c.set_exited(code)?;
     if args.rm {
@@ -265,7 +265,7 @@ pub fn ps(ctx: &Context, args: PsArgs, out: &mut dyn Write) -> anyhow::Result<i3
         "NAMES",
     ]);
     for c in &containers {
-        let command = c.cmd.join(" ");
+        let command = c.argv().join(" ");
         let command = if args.no_trunc {
             format!("\"{command}\"")
         } else {

@@ -153,7 +153,7 @@ fn verbose(ctx: &Context, usage: &DiskUsage) -> String {
         containers.row(vec![
             cfg.short_id().to_string(),
             image_of(usage, cfg),
-            format!("\"{}\"", format::ellipsis(&cfg.cmd.join(" "), 20)),
+            format!("\"{}\"", format::ellipsis(&cfg.argv().join(" "), 20)),
             "0".into(),
             format::size3(c.size_rw),
             since,
