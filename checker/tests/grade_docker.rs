@@ -20,19 +20,8 @@ use capas_core::store::Store;
 use capas_core::union::{Hider, Why};
 use capas_labs::lab::Student;
 
-fn docker_available() -> bool {
-    let up = Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !up {
-        if std::env::var("CAPAS_REQUIRE_DOCKER").is_ok_and(|v| v == "1") {
-            panic!("no Docker daemon, but CAPAS_REQUIRE_DOCKER=1 requires one");
-        }
-        eprintln!("skipping: no Docker daemon (set CAPAS_REQUIRE_DOCKER=1 to require it)");
-    }
-    up
-}
+mod support;
+use support::{capas, docker_available};
 
 /// The host's static busybox, or a skip (a failure when Docker is required).
 fn busybox() -> Option<PathBuf> {
@@ -156,20 +145,6 @@ impl Created {
             self.load_samples(&["alpine:3.19"]);
         }
     }
-}
-
-/// Runs `capas ARGS…` on `store`, in-process.
-fn capas(store: &Path, args: &[&str]) {
-    use clap::Parser as _;
-    let mut argv = vec![
-        "capas".to_string(),
-        "--store".into(),
-        store.display().to_string(),
-    ];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    let cli = capas_labs::cli::Cli::try_parse_from(&argv).expect("arguments");
-    let code = capas_labs::cli::run(cli, &mut std::io::sink()).expect("capas");
-    assert_eq!(code, 0, "capas {args:?}");
 }
 
 /// The names labs 1–3 make for student `s`.

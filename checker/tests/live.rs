@@ -7,19 +7,8 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt as _;
 use capas_labs::lab::Student;
 
-fn docker_available() -> bool {
-    let up = Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !up {
-        if std::env::var("CAPAS_REQUIRE_DOCKER").is_ok_and(|v| v == "1") {
-            panic!("no Docker daemon, but CAPAS_REQUIRE_DOCKER=1 requires one");
-        }
-        eprintln!("skipping: no Docker daemon (set CAPAS_REQUIRE_DOCKER=1 to require it)");
-    }
-    up
-}
+mod support;
+use support::{capas, docker_available};
 
 fn checker(args: &[&str], fault: Option<&str>) -> (i32, String, String) {
     let (code, out, err, _) = checker_pid(args, fault);
@@ -198,20 +187,6 @@ fn nothing_is_left_in_the_daemon() {
     let xml = std::fs::read_to_string(&junit).expect("junit");
     assert!(xml.contains("<error"), "{xml}");
     assert_eq!(leftovers(pid), "");
-}
-
-/// Runs `capas ARGS…` on `store`, in-process, as the student would from the shell.
-fn capas(store: &Path, args: &[&str]) {
-    use clap::Parser as _;
-    let mut argv = vec![
-        "capas".to_string(),
-        "--store".into(),
-        store.display().to_string(),
-    ];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    let cli = capas_labs::cli::Cli::try_parse_from(&argv).expect("arguments");
-    let code = capas_labs::cli::run(cli, &mut std::io::sink()).expect("capas");
-    assert_eq!(code, 0, "capas {args:?}");
 }
 
 /// Solves labs 1–3 in `store` for `id`, as the solutions say.
