@@ -382,14 +382,8 @@ impl<'d> Run<'d> {
 
     /// `capas run …`: its exit status (the command's) and what it wrote on stdout.
     fn capas_run(&self, args: &[&str]) -> anyhow::Result<(i64, String)> {
-        let store = self.store_path();
-        let mut argv = vec!["capas".to_string(), "--store".into()];
-        argv.push(store.display().to_string());
-        argv.extend(args.iter().map(|a| a.to_string()));
-        let cli = capas_labs::cli::Cli::try_parse_from(&argv)?;
-        let mut out = Vec::new();
-        let code = capas_labs::cli::run(cli, &mut out)?;
-        Ok((i64::from(code), String::from_utf8_lossy(&out).into_owned()))
+        let (code, out) = capas_status(&self.store_path(), args)?;
+        Ok((i64::from(code), out))
     }
 
     /// What a Docker container wrote on stdout.
@@ -508,26 +502,19 @@ impl<'d> Run<'d> {
         out
     }
 
+    /// `127.0.0.1:<port>/capas-checker-<pid>-<n>/`: where the run's images go in its registry,
+    /// started on first use. Both engines' names under it are the scenario's names.
     fn registry_prefix(&mut self) -> anyhow::Result<String> {
-        if self.registry.is_none() {
-            self.registry = Some(LocalRegistry::start()?);
-            let prefix = format!(
-                "{}/{}",
-                self.registry
-                    .as_ref()
-                    .map(LocalRegistry::host)
-                    .unwrap_or_default(),
-                self.prefix()
-            );
+        let registry = match &self.registry {
+            Some(r) => r,
+            None => self.registry.insert(LocalRegistry::start()?),
+        };
+        let prefix = format!("{}/{}", registry.host(), self.prefix());
+        if !self.capas_names.plain.contains(&prefix) {
             self.capas_names.plain.push(prefix.clone());
-            self.docker_names.plain.push(prefix);
+            self.docker_names.plain.push(prefix.clone());
         }
-        let host = self
-            .registry
-            .as_ref()
-            .map(LocalRegistry::host)
-            .unwrap_or_default();
-        Ok(format!("{host}/{}", self.prefix()))
+        Ok(prefix)
     }
 
     /// Makes an image in a store of its own (see [`Step::Publish`]) and pushes it to the
@@ -956,6 +943,15 @@ impl<'d> Run<'d> {
 
 /// Runs `capas --store STORE ARGS…` in-process; its output, or an error.
 fn capas_in(store: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let (code, text) = capas_status(store, args)?;
+    if code != 0 {
+        bail!("capas {} exited with {code}", args.join(" "));
+    }
+    Ok(text)
+}
+
+/// Runs `capas --store STORE ARGS…` in-process: its exit code and its output.
+fn capas_status(store: &Path, args: &[&str]) -> anyhow::Result<(i32, String)> {
     let mut argv = vec!["capas".to_string(), "--store".into()];
     argv.push(store.display().to_string());
     argv.extend(args.iter().map(|a| a.to_string()));
@@ -963,11 +959,7 @@ fn capas_in(store: &Path, args: &[&str]) -> anyhow::Result<String> {
     let mut out = Vec::new();
     let code =
         capas_labs::cli::run(cli, &mut out).with_context(|| format!("capas {}", args.join(" ")))?;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    if code != 0 && args.first().is_none_or(|a| *a != "run") {
-        bail!("capas {} exited with {code}", args.join(" "));
-    }
-    Ok(text)
+    Ok((code, String::from_utf8_lossy(&out).into_owned()))
 }
 
 fn join<T: ToString>(items: Vec<T>) -> String {

@@ -14,7 +14,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use capas_core::shell::Fs as _;
 use capas_core::store::Store;
 use capas_core::union::{Hider, Why};
@@ -22,6 +21,10 @@ use capas_labs::lab::Student;
 
 mod support;
 use support::{capas, docker_available};
+
+fn checker(args: &[&str]) -> (i32, String, String) {
+    support::checker(args, None)
+}
 
 /// The host's static busybox, or a skip (a failure when Docker is required).
 fn busybox() -> Option<PathBuf> {
@@ -191,19 +194,6 @@ fn take_turn() -> std::sync::MutexGuard<'static, ()> {
     DAEMON
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn checker(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("checker")
-        .expect("checker binary")
-        .args(args)
-        .output()
-        .expect("run checker");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -4,37 +4,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use capas_labs::lab::Student;
 
 mod support;
-use support::{capas, docker_available};
-
-fn checker(args: &[&str], fault: Option<&str>) -> (i32, String, String) {
-    let (code, out, err, _) = checker_pid(args, fault);
-    (code, out, err)
-}
-
-/// Runs the checker; also returns its process ID, which names everything it makes in Docker.
-fn checker_pid(args: &[&str], fault: Option<&str>) -> (i32, String, String, u32) {
-    let mut cmd = Command::cargo_bin("checker").expect("checker binary");
-    cmd.args(args)
-        .env_remove("CAPAS_CHECKER_FAULT")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    if let Some(f) = fault {
-        cmd.env("CAPAS_CHECKER_FAULT", f);
-    }
-    let child = cmd.spawn().expect("run checker");
-    let pid = child.id();
-    let out = child.wait_with_output().expect("checker output");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        pid,
-    )
-}
+use support::{capas, checker, checker_pid, docker_available};
 
 /// What the checker run of process `pid` left in the daemon: containers with its label
 /// value, images with its name prefix (directly, or under a loopback registry's host).

@@ -64,6 +64,7 @@ use serde_json::{Value, json};
 
 use crate::digest::{ChainId, DiffId, Digest};
 use crate::image::{self, Image, ImageError, OCI_LAYER_GZIP, OCI_LAYER_TAR};
+use crate::layer::normalize_path;
 use crate::reference::{Reference, ReferenceError};
 use crate::store::{ANNOTATION_NAME, ANNOTATION_REF_NAME, ImageRecord, Locked, Store, StoreError};
 
@@ -906,7 +907,7 @@ impl Files {
             path: listed.to_string(),
             listed_in: listed_in.to_string(),
         };
-        let mut path = clean_path(listed).ok_or_else(|| ArchiveError::PathEscape {
+        let mut path = normalize_path(listed).ok_or_else(|| ArchiveError::PathEscape {
             path: listed.to_string(),
             listed_in: listed_in.to_string(),
         })?;
@@ -924,21 +925,6 @@ impl Files {
     fn has(&self, path: &str) -> bool {
         self.nodes.contains_key(path)
     }
-}
-
-/// `a/./b/../c` → `a/c`; `None` when the path climbs out of the archive's root.
-fn clean_path(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Files that are surely blobs (layers, OCI blobs) are streamed straight into the store.
@@ -1073,7 +1059,7 @@ impl LoadSession<'_, '_> {
             let mut entry = entry.map_err(read_err)?;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             // A name that climbs out of the archive can never be listed by a clean path: skip it.
-            let Some(path) = clean_path(&raw) else {
+            let Some(path) = normalize_path(&raw) else {
                 continue;
             };
             if path.is_empty() {
@@ -1094,15 +1080,15 @@ impl LoadSession<'_, '_> {
                     let target = link().and_then(|t| {
                         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
                         if t.starts_with('/') {
-                            clean_path(&t)
+                            normalize_path(&t)
                         } else {
-                            clean_path(&format!("{dir}/{t}"))
+                            normalize_path(&format!("{dir}/{t}"))
                         }
                     });
                     files.nodes.insert(path, Node::Link(target));
                 }
                 tar::EntryType::Link => {
-                    let target = link().and_then(|t| clean_path(&t));
+                    let target = link().and_then(|t| normalize_path(&t));
                     files.nodes.insert(path, Node::Link(target));
                 }
                 _ => {}
@@ -2339,9 +2325,9 @@ mod tests {
 
     #[test]
     fn paths_are_cleaned_inside_the_archive_only() {
-        assert_eq!(clean_path("./a/./b/../c").as_deref(), Some("a/c"));
-        assert_eq!(clean_path("../x"), None);
-        assert_eq!(clean_path("a/../../x"), None);
+        assert_eq!(normalize_path("./a/./b/../c").as_deref(), Some("a/c"));
+        assert_eq!(normalize_path("../x"), None);
+        assert_eq!(normalize_path("a/../../x"), None);
         assert_eq!(sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
         assert_eq!(sniff(b"ustar"), Compression::None);
         let _ = Cursor::new(Vec::<u8>::new());

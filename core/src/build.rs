@@ -394,6 +394,22 @@ impl State {
         &mut self.runtime
     }
 
+    /// The object under `key` in the run configuration (`Labels`, `ExposedPorts`,
+    /// `Volumes`), made empty first if missing or not an object.
+    fn runtime_object(&mut self, key: &str) -> &mut Map<String, Value> {
+        let value = self
+            .runtime()
+            .entry(key)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !value.is_object() {
+            *value = Value::Object(Map::new());
+        }
+        match value {
+            Value::Object(m) => m,
+            _ => unreachable!("made an object just above"),
+        }
+    }
+
     fn runtime_ref(&self) -> Option<&Map<String, Value>> {
         Some(&self.runtime)
     }
@@ -896,17 +912,9 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
             }
             "LABEL" => {
                 let pairs = parser::pairs(&inst.text(), esc, &vars, kw).map_err(bad)?;
-                let labels = state
-                    .runtime()
-                    .entry("Labels")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if !labels.is_object() {
-                    *labels = Value::Object(Map::new());
-                }
-                if let Value::Object(m) = labels {
-                    for (k, v) in &pairs {
-                        m.insert(k.clone(), v.clone().into());
-                    }
+                let labels = state.runtime_object("Labels");
+                for (k, v) in &pairs {
+                    labels.insert(k.clone(), v.clone().into());
                 }
                 let shown: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 format!("LABEL {}", shown.join(" "))
@@ -936,13 +944,6 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
             }
             "EXPOSE" => {
                 let ports = parser::words(&inst.text(), esc, &vars).map_err(bad)?;
-                let map = state
-                    .runtime()
-                    .entry("ExposedPorts")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if !map.is_object() {
-                    *map = Value::Object(Map::new());
-                }
                 let ports: BTreeSet<String> = ports
                     .iter()
                     .map(|p| {
@@ -953,10 +954,9 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
                         }
                     })
                     .collect();
-                if let Value::Object(m) = map {
-                    for p in &ports {
-                        m.insert(p.clone(), json!({}));
-                    }
+                let exposed = state.runtime_object("ExposedPorts");
+                for p in &ports {
+                    exposed.insert(p.clone(), json!({}));
                 }
                 // BuildKit prints the Go map of this instruction's ports (keys sorted).
                 let shown: Vec<String> = ports.iter().map(|p| format!("{p}:{{}}")).collect();
@@ -979,17 +979,9 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
                     Args::Json(l) => l.clone(),
                     Args::Text(t) => parser::words(t, esc, &vars).map_err(bad)?,
                 };
-                let map = state
-                    .runtime()
-                    .entry("Volumes")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if !map.is_object() {
-                    *map = Value::Object(Map::new());
-                }
-                if let Value::Object(m) = map {
-                    for v in &list {
-                        m.insert(v.clone(), json!({}));
-                    }
+                let volumes = state.runtime_object("Volumes");
+                for v in &list {
+                    volumes.insert(v.clone(), json!({}));
                 }
                 format!("VOLUME [{}]", list.join(" "))
             }
@@ -1366,17 +1358,9 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
     fn export(mut self, mut state: State) -> Result<Built, BuildError> {
         self.vertex_start("exporting to image".into());
         if !self.opts.labels.is_empty() {
-            let labels = state
-                .runtime()
-                .entry("Labels")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !labels.is_object() {
-                *labels = Value::Object(Map::new());
-            }
-            if let Value::Object(m) = labels {
-                for (k, v) in &self.opts.labels {
-                    m.insert(k.clone(), v.clone().into());
-                }
+            let labels = state.runtime_object("Labels");
+            for (k, v) in &self.opts.labels {
+                labels.insert(k.clone(), v.clone().into());
             }
         }
         // The image's time is its newest step's (so a fully cached rebuild is the same image).

@@ -233,6 +233,18 @@ pub struct PullOptions {
     pub credentials: Option<Credentials>,
 }
 
+/// The config's diff IDs, one per layer of the manifest (`layers`), or why not.
+fn layer_diff_ids(
+    config: &oci_spec::image::ImageConfiguration,
+    layers: usize,
+) -> Result<Vec<DiffId>, String> {
+    let diff_ids = image::diff_ids_of(config).map_err(|e| e.to_string())?;
+    if diff_ids.len() != layers {
+        return Err(format!("{layers} layers for {} diff IDs", diff_ids.len()));
+    }
+    Ok(diff_ids)
+}
+
 /// Docker fetches this many layers at once; the others wait.
 pub const MAX_CONCURRENT_DOWNLOADS: usize = 3;
 
@@ -331,14 +343,7 @@ fn pull_from(
     let config_bytes = source.config();
     locked.put_blob(&config_bytes, Some(&config_digest))?;
     let config = image::parse_config(&config_digest, &config_bytes)?;
-    let diff_ids: Vec<DiffId> = image::diff_ids_of(&config).map_err(|e| bad(e.to_string()))?;
-    if diff_ids.len() != manifest.layers().len() {
-        return Err(bad(format!(
-            "{} layers for {} diff IDs",
-            manifest.layers().len(),
-            diff_ids.len()
-        )));
-    }
+    let diff_ids = layer_diff_ids(&config, manifest.layers().len()).map_err(bad)?;
     let chain_ids = ChainId::all(&diff_ids);
     let blobs: Vec<Digest> = manifest
         .layers()
@@ -539,14 +544,7 @@ fn pull_registry(
             });
         }
     }
-    let diff_ids: Vec<DiffId> = image::diff_ids_of(&config).map_err(|e| bad(e.to_string()))?;
-    if diff_ids.len() != manifest.layers().len() {
-        return Err(bad(format!(
-            "{} layers for {} diff IDs",
-            manifest.layers().len(),
-            diff_ids.len()
-        )));
-    }
+    let diff_ids = layer_diff_ids(&config, manifest.layers().len()).map_err(bad)?;
     let chain_ids = ChainId::all(&diff_ids);
     let present = chain_ids.iter().take_while(|c| locked.has_layer(c)).count();
     let mut plans = Vec::with_capacity(diff_ids.len());

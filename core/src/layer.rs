@@ -724,6 +724,23 @@ enum DataError {
     Layer(LayerError),
 }
 
+/// Cleans a path lexically, as a path inside a tar or a build context is read: no leading
+/// `/`, no empty or `.` names, each `..` removing the name before it (`/a/./b/../c` →
+/// `a/c`). `None` when a `..` climbs above the root: such a path escapes.
+pub fn normalize_path(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Writes the directory `dir` as a layer tar to `out`, the way Docker's `go-archive` tars a
 /// container's upper directory, and returns its [`LayerStats`].
 ///

@@ -948,7 +948,18 @@ fn collect(locked: &Locked<'_>, world: &World) -> Result<GcReport> {
 /// Apparent bytes of the regular files at or under `path`, each inode once.
 fn bytes_on_disk(path: &Path, seen: &mut HashSet<(u64, u64)>) -> Result<u64> {
     let mut total = 0;
-    for entry in walkdir::WalkDir::new(path) {
+    for_each_lstat(path, 0, |meta| {
+        if meta.is_file() && seen.insert((meta.dev(), meta.ino())) {
+            total += meta.len();
+        }
+    })?;
+    Ok(total)
+}
+
+/// Calls `f` with the `lstat` of every entry under `path` (from depth `min_depth`: 0 is
+/// `path` itself).
+fn for_each_lstat(path: &Path, min_depth: usize, mut f: impl FnMut(&fs::Metadata)) -> Result<()> {
+    for entry in walkdir::WalkDir::new(path).min_depth(min_depth) {
         let entry = entry.map_err(|e| LifecycleError::Io {
             action: "measuring",
             path: path.to_path_buf(),
@@ -958,11 +969,9 @@ fn bytes_on_disk(path: &Path, seen: &mut HashSet<(u64, u64)>) -> Result<u64> {
             .path()
             .symlink_metadata()
             .map_err(io_err("measuring", entry.path()))?;
-        if meta.is_file() && seen.insert((meta.dev(), meta.ino())) {
-            total += meta.len();
-        }
+        f(&meta);
     }
-    Ok(total)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1115,24 +1124,12 @@ pub fn disk_usage(store: &Store) -> Result<DiskUsage> {
 fn docker_dir_size(dir: &Path) -> Result<u64> {
     let mut seen = HashSet::new();
     let mut total = 0;
-    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
-        let entry = entry.map_err(|e| LifecycleError::Io {
-            action: "measuring",
-            path: dir.to_path_buf(),
-            source: e.into(),
-        })?;
-        let meta = entry
-            .path()
-            .symlink_metadata()
-            .map_err(io_err("measuring", entry.path()))?;
-        if meta.is_dir() {
-            continue;
-        }
-        if meta.nlink() > 1 && !seen.insert((meta.dev(), meta.ino())) {
-            continue;
+    for_each_lstat(dir, 1, |meta| {
+        if meta.is_dir() || (meta.nlink() > 1 && !seen.insert((meta.dev(), meta.ino()))) {
+            return;
         }
         total += meta.len();
-    }
+    })?;
     Ok(total)
 }
 

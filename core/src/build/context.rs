@@ -131,21 +131,9 @@ impl DockerIgnore {
     }
 }
 
-/// Cleans a relative path lexically: no leading `/`, no `.`, `..` resolved. `None` if `..`
-/// climbs above the root.
-pub fn clean(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
+/// Cleans a path lexically ([`layer::normalize_path`](crate::layer::normalize_path)): no leading
+/// `/`, no `.`, `..` resolved; `None` if `..` climbs above the root.
+pub use crate::layer::normalize_path as clean;
 
 fn has_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])

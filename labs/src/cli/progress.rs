@@ -151,6 +151,11 @@ fn bar_style() -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
+/// What `pull --help` and `push --help` say of credentials.
+pub const CREDENTIALS_HELP: &str = "A registry that asks for credentials gets \
+                                    CAPAS_REGISTRY_USER and CAPAS_REGISTRY_PASSWORD from the \
+                                    environment.";
+
 /// Registry credentials from `CAPAS_REGISTRY_USER` and `CAPAS_REGISTRY_PASSWORD` (what
 /// `docker login` would have stored), if both are set.
 pub fn credentials_from_env() -> Option<Credentials> {

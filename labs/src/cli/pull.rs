@@ -16,10 +16,7 @@ use super::progress::{self, Progress};
 
 /// Options of `capas pull`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "A registry that asks for credentials gets CAPAS_REGISTRY_USER and \
-                        CAPAS_REGISTRY_PASSWORD from the environment."
-)]
+#[command(after_help = progress::CREDENTIALS_HELP)]
 pub struct Args {
     /// Suppress verbose output.
     #[arg(short, long)]
