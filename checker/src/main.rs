@@ -118,9 +118,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             writeln!(
                 out,
                 "busybox:   {}",
-                runner::static_busybox().map_or("busybox-static not installed".into(), |p| p
-                    .display()
-                    .to_string())
+                capas_core::busybox::find_static()
+                    .map_or("busybox-static not installed".into(), |p| p
+                        .display()
+                        .to_string())
             )?;
             Ok(0)
         }

@@ -1106,31 +1106,26 @@ fn capas_tree(c: &Container) -> anyhow::Result<BTreeMap<String, String>> {
     Ok(tree)
 }
 
-/// The host's static busybox, if installed.
-pub fn static_busybox() -> Option<PathBuf> {
-    capas_core::busybox::find_static()
-}
-
 /// Makes a runnable one-layer image from the host's static busybox, in `store`, as `tag`.
 /// `run` (the run's ID) is its label's value and the text of its `/etc/checker-run`: the
 /// run's images share no layer with anything else in the daemon, so Docker's shared sizes
 /// and container counts are about this run alone.
 pub fn busybox_image(store: &Store, tag: &str, run: &str) -> anyhow::Result<()> {
-    let busybox = static_busybox().context(
+    let busybox = capas_core::busybox::find_static().context(
         "no static busybox: install Debian's busybox-static (apt-get install busybox-static)",
     )?;
     const T: u64 = 1_700_000_000;
     let tar_file = tempfile::tempfile()?;
     let mut b = TarBuilder::new(tar_file);
-    b.dir("bin", 0o755, T)?;
-    let len = std::fs::metadata(&busybox)?.len();
-    b.file("bin/busybox", 0o755, T, len, File::open(&busybox)?)?;
-    for applet in [
-        "cat", "chmod", "cp", "echo", "false", "ln", "ls", "mkdir", "mv", "rm", "rmdir", "sh",
-        "touch", "true",
-    ] {
-        b.symlink(&format!("bin/{applet}"), "busybox", T)?;
-    }
+    capas_core::busybox::add_to_layer(
+        &mut b,
+        &busybox,
+        &[
+            "cat", "chmod", "cp", "echo", "false", "ln", "ls", "mkdir", "mv", "rm", "rmdir", "sh",
+            "touch", "true",
+        ],
+        T,
+    )?;
     for d in ["dev", "etc", "proc", "srv", "srv/www", "sys"] {
         b.dir(d, 0o755, T)?;
     }

@@ -2,14 +2,56 @@
 //! so an image made of it alone runs in Docker. The comparisons with Docker build their
 //! runnable base images from it.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{Read as _, Write};
+use std::path::{Path, PathBuf};
+
+use crate::layer::{LayerError, TarBuilder};
 
 /// The busybox binary of Debian's `busybox-static`, if it is installed and static.
 pub fn find_static() -> Option<PathBuf> {
     ["/bin/busybox", "/usr/bin/busybox"]
         .into_iter()
         .map(PathBuf::from)
-        .find(|p| std::fs::read(p).is_ok_and(|elf| is_static_elf(&elf)))
+        .find(|p| head(p).is_some_and(|elf| is_static_elf(&elf)))
+}
+
+/// The first 64 KiB of a file: an ELF file's headers and program headers are there.
+fn head(path: &Path) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(bytes)
+}
+
+/// Adds `bin/`, `bin/busybox` (streamed from `busybox`) and one symlink `bin/<applet>` →
+/// `busybox` per applet to a layer being built: the runnable part of a busybox image.
+pub fn add_to_layer<W: Write>(
+    layer: &mut TarBuilder<W>,
+    busybox: &Path,
+    applets: &[&str],
+    mtime: u64,
+) -> Result<(), LayerError> {
+    let io = |source| LayerError::ReadTree {
+        path: busybox.to_path_buf(),
+        source,
+    };
+    layer.dir("bin", 0o755, mtime)?;
+    let len = std::fs::metadata(busybox).map_err(io)?.len();
+    layer.file(
+        "bin/busybox",
+        0o755,
+        mtime,
+        len,
+        File::open(busybox).map_err(io)?,
+    )?;
+    for applet in applets {
+        layer.symlink(&format!("bin/{applet}"), "busybox", mtime)?;
+    }
+    Ok(())
 }
 
 /// Whether `elf` is an ELF64 little-endian file without a `PT_INTERP` program header: it

@@ -160,7 +160,9 @@ impl Drop for Cleanup<'_> {
     }
 }
 
-/// The busybox binary of Debian's `busybox-static`, if it is installed and static.
+/// The host's static busybox, to build runnable base images from; or a skip (a failure when
+/// Docker is required) when Debian's busybox-static is not installed.
 pub fn static_busybox() -> Option<std::path::PathBuf> {
     capas_core::busybox::find_static()
+        .or_else(|| skip("no static busybox (Debian package busybox-static) to build a base image"))
 }
