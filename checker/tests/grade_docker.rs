@@ -196,23 +196,43 @@ fn take_turn() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-#[test]
-fn grade_docker_passes_exactly_the_exercises_done_with_docker() {
+/// A test's turn on the daemon: the busybox its commands run with, what it made (removed
+/// when the turn ends, before the next test's turn starts: fields drop in this order), and
+/// the lock. `None` (a skip) without a daemon or busybox.
+struct Turn {
+    made: Created,
+    bb: PathBuf,
+    _lock: std::sync::MutexGuard<'static, ()>,
+}
+
+fn turn() -> Option<Turn> {
     if !docker_available() {
-        return;
+        return None;
     }
-    let Some(bb) = busybox() else {
-        return;
-    };
-    let _turn = take_turn();
+    let bb = busybox()?;
+    let lock = take_turn();
     let mut made = Created::default();
     made.alpine();
+    Some(Turn {
+        made,
+        bb,
+        _lock: lock,
+    })
+}
+
+#[test]
+fn grade_docker_passes_exactly_the_exercises_done_with_docker() {
+    let Some(mut turn) = turn() else {
+        return;
+    };
+    let Turn { made, bb, .. } = &mut turn;
+    let bb: &Path = bb;
     let s = free_student().expect("a student whose lab names are free in the daemon");
     let (w, n) = (s.word.clone(), s.number);
 
     // Lab 1: a file in a container, then the container as an image.
     made.run(
-        &bb,
+        bb,
         &format!("lab01-{w}"),
         "alpine:3.19",
         &format!("echo {n} > /tmp/{w}.txt"),
@@ -220,14 +240,14 @@ fn grade_docker_passes_exactly_the_exercises_done_with_docker() {
     made.commit(&format!("lab01-{w}"), &format!("lab01/{w}:{n}"));
     // Lab 2: a changed image, and two containers of it, only one of them changed.
     made.run(
-        &bb,
+        bb,
         &format!("lab02-{w}-src"),
         "alpine:3.19",
         &format!("echo {w} > /etc/motd"),
     );
     made.commit(&format!("lab02-{w}-src"), &format!("lab02/{w}:v2"));
     made.run(
-        &bb,
+        bb,
         &format!("lab02-{w}-1"),
         &format!("lab02/{w}:v2"),
         &format!("echo {n} > /tmp/n"),
@@ -235,7 +255,7 @@ fn grade_docker_passes_exactly_the_exercises_done_with_docker() {
     made.create(&format!("lab02-{w}-2"), &format!("lab02/{w}:v2"));
     // Lab 3: a copy-up, a whiteout and an opaque directory.
     made.run(
-        &bb,
+        bb,
         &format!("lab03-{w}"),
         "alpine:3.19",
         &format!(
@@ -369,18 +389,14 @@ fn capas_diff(c: &capas_core::container::Container) -> Vec<String> {
 
 #[test]
 fn replayed_changes_give_the_same_diff_and_contents() {
-    if !docker_available() {
-        return;
-    }
-    let Some(bb) = busybox() else {
+    let Some(mut turn) = turn() else {
         return;
     };
-    let _turn = take_turn();
-    let mut made = Created::default();
-    made.alpine();
+    let Turn { made, bb, .. } = &mut turn;
+    let bb: &Path = bb;
     let name = format!("capas-test-replay-{}", std::process::id());
     made.run(
-        &bb,
+        bb,
         &name,
         "alpine:3.19",
         "echo new > /tmp/f; chmod 600 /tmp/f; echo more >> /etc/motd; rm /etc/issue; \
@@ -414,18 +430,14 @@ fn replayed_changes_give_the_same_diff_and_contents() {
 
 #[test]
 fn a_directory_removed_and_made_again_becomes_opaque() {
-    if !docker_available() {
-        return;
-    }
-    let Some(bb) = busybox() else {
+    let Some(mut turn) = turn() else {
         return;
     };
-    let _turn = take_turn();
-    let mut made = Created::default();
-    made.alpine();
+    let Turn { made, bb, .. } = &mut turn;
+    let bb: &Path = bb;
     let name = format!("capas-test-opaque-{}", std::process::id());
     made.run(
-        &bb,
+        bb,
         &name,
         "alpine:3.19",
         "rm -r /etc/apk && mkdir /etc/apk && touch /etc/apk/x",

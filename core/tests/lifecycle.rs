@@ -93,6 +93,17 @@ fn container_with_file(store: &Store, image: &Image, name: &str, content: &[u8])
     c
 }
 
+/// `alpine:3.19` and `mia:1`, committed from a container of it (removed since): a parent and
+/// its child.
+fn alpine_and_child(store: &Store) -> (Image, Image) {
+    let alpine = pull(store, "alpine:3.19");
+    let c = container_with_file(store, &alpine, "c1", b"uno\n");
+    let child = commit(store, &c, "mia:1");
+    let locked = store.lock().expect("lock");
+    container::remove(&locked, "c1").expect("rm");
+    (alpine, child)
+}
+
 fn commit(store: &Store, c: &Container, tag_name: &str) -> Image {
     let locked = store.lock().expect("lock");
     let record = container::commit(
@@ -316,13 +327,7 @@ fn stopped_container_conflicts_and_force() {
 #[test]
 fn children_protect_parents_and_prune_takes_them_along() {
     let (_d, store) = new_store();
-    let alpine = pull(&store, "alpine:3.19");
-    let c = container_with_file(&store, &alpine, "c1", b"uno\n");
-    let child = commit(&store, &c, "mia:1");
-    {
-        let locked = store.lock().expect("lock");
-        container::remove(&locked, "c1").expect("rm");
-    }
+    let (alpine, child) = alpine_and_child(&store);
     let short = alpine.id().short().to_string();
     let err = rmi(&store, &short, true).unwrap_err();
     assert_eq!(
@@ -365,11 +370,8 @@ fn children_protect_parents_and_prune_takes_them_along() {
 #[test]
 fn no_prune_keeps_untagged_parents() {
     let (_d, store) = new_store();
-    let alpine = pull(&store, "alpine:3.19");
-    let c = container_with_file(&store, &alpine, "c1", b"uno\n");
-    let child = commit(&store, &c, "mia:1");
+    let (alpine, child) = alpine_and_child(&store);
     let locked = store.lock().expect("lock");
-    container::remove(&locked, "c1").expect("rm");
     lifecycle::rmi(&locked, "alpine:3.19", &RmiOptions::default()).expect("untag");
     let report = lifecycle::rmi(
         &locked,
