@@ -1573,8 +1573,16 @@ impl shell::Fs for Container {
                 "not a regular file",
             ));
         }
-        // The source's own file, in whichever layer it lives: opened before the write, so
-        // that a copy onto itself reads what was there.
+        // Onto itself (the same name, a symlink to it, a hard link of it), the write would
+        // truncate the very file it reads: refused, as cp(1) does.
+        let dest = self.resolve(to, true)?;
+        if let Some(there) = self.lookup(&dest)?
+            && (there.metadata.dev(), there.metadata.ino())
+                == (found.metadata.dev(), found.metadata.ino())
+        {
+            return Err(fs_err(io::ErrorKind::InvalidInput, to, "are the same file"));
+        }
+        // The source's own file, in whichever layer it lives, streamed into the destination.
         let mut source = File::open(&found.host_path)?;
         self.write_from(to, &mut source, false)
     }

@@ -724,6 +724,28 @@ fn commit_takes_the_container_s_command_as_cmd() {
     assert_eq!(cmd(&own), vec!["sh", "-c", "echo hola > /tmp/a"]);
 }
 
+/// `copy_file` streams a file from whichever layer holds it; onto itself (through a symlink
+/// or a hard link) it refuses instead of truncating what it reads.
+#[test]
+fn copy_file_streams_and_never_copies_a_file_onto_itself() {
+    let f = fixture(&[base_layer()]);
+    let mut c = create(&f, None);
+    // From the image's layer into a new file, then over a file of the image (a copy-up).
+    assert_eq!(c.copy_file("/data/keep.txt", "/tmp/k").expect("copy"), 8);
+    assert_eq!(read(&c, "/tmp/k"), "keep me\n");
+    c.copy_file("/tmp/k", "/data/modify-me.txt")
+        .expect("copy over");
+    assert_eq!(read(&c, "/data/modify-me.txt"), "keep me\n");
+    // Onto itself, by a symlink and by a hard link: refused, the content kept.
+    c.symlink("/tmp/k", "/tmp/l").expect("symlink");
+    c.hard_link("/tmp/k", "/tmp/h").expect("hard link");
+    for to in ["/tmp/k", "/tmp/l", "/tmp/h"] {
+        let err = c.copy_file("/tmp/k", to).expect_err("same file");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{to}");
+        assert_eq!(read(&c, "/tmp/k"), "keep me\n", "{to}");
+    }
+}
+
 #[test]
 fn removing_container_discards_its_layer() {
     let f = fixture(&[base_layer()]);
