@@ -159,16 +159,7 @@ fn capas_image_loads_into_docker_with_the_same_ids() {
     let record = commit(&store, &layers, &capas_config(&layers), &tag);
     let img = Image::load(&store, &record).expect("image");
 
-    let archive_path = dir.path().join("capas.tar");
-    let file = File::create(&archive_path).expect("create archive");
-    archive::save(
-        &store,
-        &[(record.clone(), record.tags().cloned().collect())],
-        Format::DockerArchive,
-        file,
-    )
-    .expect("save");
-    let out = docker.ok(&["load", "-i", path(&archive_path)]);
+    let out = docker.load_from(&store, &record, dir.path());
     assert!(
         out.contains(&format!("Loaded image: {tag}")),
         "docker load said: {out}"

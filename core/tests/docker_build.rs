@@ -18,11 +18,10 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::Read;
 use std::path::Path;
 
-use capas_core::archive;
 use capas_core::build::{self, BuildOptions};
 use capas_core::image::{self, Image};
 use capas_core::layer::TarBuilder;
@@ -245,15 +244,7 @@ fn dockerfile_builds_alike_in_docker_and_capas() {
     let base_tag = cleanup.name("build-base");
     let base_ref = Reference::parse_tagged(&base_tag).expect("tag");
     let base = make_base(&store, &busybox, &base_ref);
-    let archive_path = dir.path().join("base.tar");
-    archive::save(
-        &store,
-        &[(base.record().clone(), vec![base_ref.clone()])],
-        archive::Format::DockerArchive,
-        File::create(&archive_path).expect("archive"),
-    )
-    .expect("save");
-    docker.ok(&["load", "-i", path(&archive_path)]);
+    docker.load_from(&store, base.record(), dir.path());
 
     // The context.
     let ctx = dir.path().join("ctx");

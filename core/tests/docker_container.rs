@@ -21,11 +21,10 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
+use std::fs;
 use std::io::Read;
 use std::path::Path;
 
-use capas_core::archive;
 use capas_core::container::{self, CommitOptions, Container};
 use capas_core::digest::Digest;
 use capas_core::image::{self, Image};
@@ -453,15 +452,7 @@ fn scripts_change_docker_and_capas_containers_alike() {
     let base = make_base(&store, &busybox, &base_ref);
 
     // Into Docker, by archive: the same image ID on both sides.
-    let archive_path = dir.path().join("base.tar");
-    archive::save(
-        &store,
-        &[(base.record().clone(), vec![base_ref.clone()])],
-        archive::Format::DockerArchive,
-        File::create(&archive_path).expect("archive"),
-    )
-    .expect("save");
-    docker.ok(&["load", "-i", path(&archive_path)]);
+    docker.load_from(&store, base.record(), dir.path());
     assert_eq!(
         docker.inspect(&base_tag)["Id"].as_str(),
         Some(base.id().to_string().as_str())

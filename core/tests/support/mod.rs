@@ -83,6 +83,26 @@ impl Docker {
         check(self.run(args), args)
     }
 
+    /// `capas save` of `record` under its tags (a docker-archive written in `dir`), then
+    /// `docker load` of it; returns what `docker load` printed.
+    pub fn load_from(
+        &self,
+        store: &capas_core::store::Store,
+        record: &capas_core::store::ImageRecord,
+        dir: &std::path::Path,
+    ) -> String {
+        let archive_path = dir.join(format!("{}.tar", record.id.hex()));
+        capas_core::archive::save(
+            store,
+            &[(record.clone(), record.tags().cloned().collect())],
+            capas_core::archive::Format::DockerArchive,
+            std::fs::File::create(&archive_path).expect("archive"),
+        )
+        .expect("save");
+        let path = archive_path.to_str().expect("utf-8 temp path");
+        self.ok(&["load", "-i", path])
+    }
+
     /// `docker image inspect` as JSON.
     pub fn inspect(&self, image: &str) -> serde_json::Value {
         let out = self.ok(&["image", "inspect", "--format", "{{json .}}", image]);
