@@ -1014,14 +1014,20 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
             }
             other => return Err(self.invalid(inst, format!("unknown instruction: {other}"))),
         };
+        self.metadata_step(state, &created_by);
+        Ok(())
+    }
+
+    /// Records a step that changes only the config: an `empty_layer` history row, dated like
+    /// the last layer (or `SOURCE_DATE_EPOCH`), and the cache key it leads to.
+    fn metadata_step(&self, state: &mut State, created_by: &str) {
         let created = self
             .opts
             .source_date_epoch
             .or(state.last_layer_time)
             .unwrap_or(self.opts.now);
-        state.key = cache::key(&state.key, &[&created_by]);
-        state.push_history(created, &created_by, true);
-        Ok(())
+        state.key = cache::key(&state.key, &[created_by]);
+        state.push_history(created, created_by, true);
     }
 
     fn run(
@@ -1119,13 +1125,7 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
             .insert("WorkingDir".into(), dir.clone().into());
         let created_by = format!("WORKDIR {dir}");
         if dir == "/" {
-            let created = self
-                .opts
-                .source_date_epoch
-                .or(state.last_layer_time)
-                .unwrap_or(self.opts.now);
-            state.key = cache::key(&state.key, &[&created_by]);
-            state.push_history(created, &created_by, true);
+            self.metadata_step(state, &created_by);
             return Ok(());
         }
         let line = inst.line;
