@@ -1139,7 +1139,7 @@ impl LoadSession<'_, '_> {
             writer.write_all(&self.buf[..n]).map_err(|source| {
                 ArchiveError::Store(StoreError::Io {
                     action: "writing blob",
-                    path: self.locked.root().join("tmp"),
+                    path: self.locked.layout().tmp(),
                     source,
                 })
             })?;

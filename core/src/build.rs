@@ -55,7 +55,7 @@ use self::parser::{Args, Instruction, ParseError};
 pub const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
 /// The `PATH` BuildKit gives `scratch` images and `RUN` steps whose image has none.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub use crate::go::DEFAULT_PATH;
 
 /// Why a build failed. Each variant that comes from a step names the Dockerfile and line.
 #[derive(Debug, thiserror::Error)]
@@ -448,7 +448,7 @@ impl State {
         self.runtime_ref()
             .and_then(|c| c.get("Shell"))
             .and_then(|s| serde_json::from_value(s.clone()).ok())
-            .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()])
+            .unwrap_or_else(|| crate::go::DEFAULT_SHELL.map(String::from).to_vec())
     }
 
     fn push_history(&mut self, created: i64, created_by: &str, empty: bool) {
@@ -521,7 +521,7 @@ impl State {
         sorted.extend(rc);
         // Inserting an existing key keeps its place (serde_json's preserve_order).
         config.insert("config".into(), Value::Object(sorted));
-        container::go_json(&Value::Object(config))
+        crate::go::json_bytes(&Value::Object(config))
     }
 }
 
@@ -940,7 +940,7 @@ impl<'l, 's, 'p> Builder<'l, 's, 'p> {
                 } else if !state.cmd_set {
                     state.runtime().insert("Cmd".into(), Value::Null);
                 }
-                format!("{kw} {}", go_quoted(&list))
+                format!("{kw} {}", crate::go::quote_list(&list))
             }
             "EXPOSE" => {
                 let ports = parser::words(&inst.text(), esc, &vars).map_err(bad)?;
@@ -1472,14 +1472,6 @@ fn state_of(img: &Image) -> Result<State, serde_json::Error> {
 }
 
 /// Go's `%q` of a `[]string`, as BuildKit prints `CMD`: `["cat" "/app/x"]`.
-fn go_quoted(list: &[String]) -> String {
-    let items: Vec<String> = list
-        .iter()
-        .map(|s| serde_json::to_string(s).unwrap_or_default())
-        .collect();
-    format!("[{}]", items.join(" "))
-}
-
 /// `HEALTHCHECK [--interval=…] CMD …` or `HEALTHCHECK NONE` → the config's `Healthcheck`.
 fn healthcheck(inst: &Instruction, state: &State) -> Result<Value, String> {
     let mut check = Map::new();
@@ -1515,7 +1507,7 @@ fn healthcheck(inst: &Instruction, state: &State) -> Result<Value, String> {
         let number = if name == "retries" {
             value.parse::<i64>().map_err(|e| e.to_string())?
         } else {
-            crate::container::duration_ns(value)?
+            crate::go::parse_duration(value).map_err(|e| e.to_string())?
         };
         check.insert(field.into(), number.into());
     }
@@ -1530,33 +1522,16 @@ fn healthcheck_text(check: &Value) -> String {
         .unwrap_or_default();
     let dur = |k: &str| {
         let ns = check.get(k).and_then(Value::as_i64).unwrap_or(0);
-        format!("\"{}\"", go_duration(ns))
+        format!("\"{}\"", crate::go::format_duration(ns))
     };
     let retries = check.get("Retries").and_then(Value::as_i64).unwrap_or(0);
     format!(
         "&{{{} {} {} {} '\\x{retries:02x}'}}",
-        go_quoted(&test),
+        crate::go::quote_list(&test),
         dur("Interval"),
         dur("Timeout"),
         dur("StartPeriod")
     )
-}
-
-fn go_duration(ns: i64) -> String {
-    if ns == 0 {
-        return "0s".into();
-    }
-    let secs = ns / 1_000_000_000;
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if h > 0 || m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    out.push_str(&format!("{s}s"));
-    out
 }
 
 /// `mkdir -p` in the container; directories it creates get `owner` in the layer.

@@ -300,7 +300,7 @@ pub const UPPER_LABEL: &str = "container layer (read/write)";
 const MAX_SYMLINKS: usize = 40;
 
 fn containers_dir(store: &Store) -> PathBuf {
-    store.root().join("containers")
+    store.layout().containers()
 }
 
 fn read_config(dir: &Path) -> Result<ContainerConfig> {
@@ -1933,7 +1933,7 @@ pub fn commit(
     if let Some(history) = history.as_array_mut() {
         history.push(Value::Object(row));
     }
-    let bytes = go_json(&config);
+    let bytes = crate::go::json_bytes(&config);
     Ok(image::commit_image(
         locked,
         &bytes,
@@ -1941,25 +1941,6 @@ pub fn commit(
         Some(parent.id().clone()),
         &options.tags,
     )?)
-}
-
-/// Serialises JSON as Go's `encoding/json` does (Docker writes configs with it): compact, keys
-/// in the order they are in, and `<`, `>`, `&` escaped as `\u003c`, `\u003e`, `\u0026`.
-pub(crate) fn go_json(value: &Value) -> Vec<u8> {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            // These characters only occur inside strings in JSON text.
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out.into_bytes()
 }
 
 /// Splits Dockerfile arguments into words: spaces separate, quotes group (and are removed), a
@@ -2015,7 +1996,7 @@ fn command_form(config: &Map<String, Value>, args: &str) -> Value {
     let mut shell: Vec<String> = config
         .get("Shell")
         .and_then(|s| serde_json::from_value(s.clone()).ok())
-        .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]);
+        .unwrap_or_else(|| crate::go::DEFAULT_SHELL.map(String::from).to_vec());
     shell.push(args.to_string());
     json!(shell)
 }
@@ -2035,36 +2016,6 @@ fn pairs(args: &str, allow_legacy: bool) -> Result<Vec<(String, String)>, String
             _ => Err(format!("{w:?} is not of the form key=value")),
         })
         .collect()
-}
-
-/// Go duration text as `HEALTHCHECK` options use it (`30s`, `1m30s`, `500ms`) → nanoseconds.
-pub(crate) fn duration_ns(text: &str) -> Result<i64, String> {
-    let mut total: i64 = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let number: i64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("bad duration {text:?}"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1,
-            "us" | "µs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return Err(format!("bad duration {text:?}")),
-        };
-        rest = &rest[unit_len..];
-        total = total.saturating_add(number.saturating_mul(scale));
-    }
-    Ok(total)
 }
 
 /// Applies `docker commit --change` instructions to the runtime config (`config` in the
@@ -2224,7 +2175,7 @@ fn apply_changes(config: &mut Map<String, Value>, changes: &[String]) -> Result<
                     let number = if key == "retries" {
                         value.parse::<i64>().map_err(|e| bad(e.to_string()))?
                     } else {
-                        duration_ns(value).map_err(bad)?
+                        crate::go::parse_duration(value).map_err(|e| bad(e.to_string()))?
                     };
                     check.insert(field.into(), number.into());
                 }
@@ -2319,7 +2270,7 @@ mod tests {
     #[test]
     fn go_json_escapes_like_docker() {
         assert_eq!(
-            go_json(&json!({"a": "R <r@x> & co"})),
+            crate::go::json_bytes(&json!({"a": "R <r@x> & co"})),
             br#"{"a":"R \u003cr@x\u003e \u0026 co"}"#
         );
     }

@@ -871,11 +871,9 @@ struct BlobSource {
     repository: Option<String>,
 }
 
-const SOURCES_FILE: &str = "distribution.json";
-
 impl Sources {
     fn load(locked: &Locked<'_>) -> Result<Sources, StoreError> {
-        let path = locked.root().join(SOURCES_FILE);
+        let path = locked.layout().distribution();
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StoreError::Json {
                 what: path.display().to_string(),
@@ -892,10 +890,10 @@ impl Sources {
 
     fn save(&self, locked: &Locked<'_>) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec_pretty(self).map_err(|source| StoreError::Json {
-            what: SOURCES_FILE.into(),
+            what: "distribution.json".into(),
             source,
         })?;
-        locked.write_file_atomic(SOURCES_FILE, &bytes)
+        locked.write_file_atomic(&locked.layout().distribution(), &bytes)
     }
 
     /// Remembers that `blob` holds `diff_id`, and that `(host, path)` has it.

@@ -33,6 +33,7 @@ pub mod container;
 pub mod digest;
 pub mod distribution;
 pub mod fsck;
+pub mod go;
 pub mod image;
 pub mod layer;
 pub mod lifecycle;

@@ -764,7 +764,7 @@ pub fn prune(locked: &Locked<'_>, options: &PruneOptions) -> Result<PruneReport>
             _ => 0,
         })
         .sum();
-    let index_path = locked.root().join("index.json");
+    let index_path = locked.layout().index();
     let index_before = file_len(&index_path)?;
     locked.write_index(&world.index)?;
     let index_after = file_len(&index_path)?;
@@ -790,9 +790,10 @@ pub fn parse_until(value: &str, now: i64) -> Result<i64> {
         value: value.to_string(),
     };
     if value != "0"
-        && let Some(seconds) = parse_go_duration(value)
+        && let Ok(nanos) = crate::go::parse_duration(value)
     {
-        return Ok(now - seconds);
+        // Durations are whole seconds here, truncated, as images' creation times are.
+        return Ok(now - nanos / 1_000_000_000);
     }
     if let Ok(t) = value.parse::<jiff::Timestamp>() {
         return Ok(t.as_second());
@@ -818,51 +819,6 @@ pub fn parse_until(value: &str, now: i64) -> Result<i64> {
         return secs.parse::<i64>().map_err(|_| bad());
     }
     Err(bad())
-}
-
-/// Go's `time.ParseDuration`, in whole seconds (fractions truncated): a sign, then one or
-/// more `<number><unit>` with units `ns us µs ms s m h`.
-fn parse_go_duration(text: &str) -> Option<i64> {
-    let (negative, mut rest) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut nanos: f64 = 0.0;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        nanos += number * scale;
-    }
-    // Durations are whole seconds here: images' creation times are.
-    let seconds = (nanos / 1e9).trunc();
-    if !seconds.is_finite() || seconds > i64::MAX as f64 {
-        return None;
-    }
-    let seconds = seconds as i64;
-    Some(if negative { -seconds } else { seconds })
 }
 
 // ---------------------------------------------------------------------------------------------

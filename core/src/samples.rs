@@ -243,7 +243,7 @@ impl Sample {
                 })
             })
             .collect();
-        go_json(&json!({
+        crate::go::json_bytes(&json!({
             "schemaVersion": 2,
             "mediaType": MANIFEST_MEDIA_TYPE,
             "config": {
@@ -454,7 +454,7 @@ impl SampleImage {
         }
 
         let all_diff_ids: Vec<String> = layers.iter().map(|l| l.diff_id().to_string()).collect();
-        go_json(&json!({
+        crate::go::json_bytes(&json!({
             "architecture": "amd64",
             "config": run,
             "created": self.created(),
@@ -513,28 +513,6 @@ impl LayerRef {
         }
         Ok(())
     }
-}
-
-/// Serialises JSON the way Go's `encoding/json` does, which is what Docker and BuildKit use:
-/// compact, keys in insertion order, and `<`, `>`, `&` escaped as `\u003c`, `\u003e`, `\u0026`
-/// (so a label such as `NGINX Docker Maintainers <docker-maint@nginx.com>` has the same bytes
-/// as in a real config).
-fn go_json(value: &Value) -> Vec<u8> {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            // These characters can only occur inside strings in JSON text, so escaping them
-            // everywhere is exactly Go's HTML-safe escaping.
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out.into_bytes()
 }
 
 // =============================================================================================

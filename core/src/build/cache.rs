@@ -49,7 +49,7 @@ pub fn key(previous: &Digest, parts: &[&str]) -> Digest {
 }
 
 fn dir(store: &Store) -> PathBuf {
-    store.root().join("build-cache")
+    store.layout().build_cache()
 }
 
 fn path(store: &Store, key: &Digest) -> PathBuf {

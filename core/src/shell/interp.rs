@@ -12,7 +12,7 @@ use super::builtins;
 use super::{FileKind, Fs};
 
 /// `PATH` when the image sets none (Docker's default).
-const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+use crate::go::DEFAULT_PATH;
 
 /// How deep `sh -c` and `$(…)` may nest, and how many times a loop may turn: a runaway
 /// script stops with an error instead of hanging the student's terminal.

@@ -50,14 +50,14 @@ pub fn image(store: &Store, tag: &str) -> anyhow::Result<Option<Image>> {
 /// for a name in place of the pinned one. A capas store never has this file, so there the
 /// pinned IDs alone count. (The alternative, comparing images by their layers' contents,
 /// would need the real images' contents in capas.)
-pub const DOCKER_SAMPLE_IDS: &str = "labs/docker-sample-ids.json";
+pub const DOCKER_SAMPLE_IDS: &str = "docker-sample-ids.json";
 
 /// Writes [`DOCKER_SAMPLE_IDS`] into `store` (the checker does, for a store mirrored from Docker).
 pub fn record_docker_sample_ids(
     store: &Store,
     ids: &std::collections::BTreeMap<String, Digest>,
 ) -> anyhow::Result<()> {
-    let path = store.root().join(DOCKER_SAMPLE_IDS);
+    let path = store.layout().labs().join(DOCKER_SAMPLE_IDS);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -70,7 +70,7 @@ pub fn record_docker_sample_ids(
 pub fn sample_id(store: &Store, name: &str) -> anyhow::Result<Digest> {
     let reference = Reference::parse_tagged(name)?;
     let sample = samples::find(&reference).ok_or_else(|| anyhow::anyhow!("no sample {name}"))?;
-    let path = store.root().join(DOCKER_SAMPLE_IDS);
+    let path = store.layout().labs().join(DOCKER_SAMPLE_IDS);
     match std::fs::read(&path) {
         Ok(bytes) => {
             let recorded: std::collections::BTreeMap<String, Digest> =

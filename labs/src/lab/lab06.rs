@@ -69,7 +69,7 @@ fn storage(root: &Path, texts: &Texts) -> anyhow::Result<String> {
     for record in index.images.values() {
         sum += Image::load(&store, record)?.size(&store)?;
     }
-    let on_disk = bytes_under(&store.root().join("layers"));
+    let on_disk = bytes_under(&store.layout().layers());
     Ok(texts.t_args(
         "lab06-storage-fact",
         &[
@@ -97,7 +97,7 @@ fn speed(root: &Path, texts: &Texts) -> anyhow::Result<String> {
 
     // A copy of every file the image shows: what starting a container would cost without
     // layers shared in place.
-    let copy_dir = root.join("labs").join("lab06-copy");
+    let copy_dir = locked.layout().labs().join("lab06-copy");
     let view = UnionView::of_image(&locked, &img)?;
     let start = Instant::now();
     let mut files = Vec::new();

@@ -224,7 +224,7 @@ pub fn run(number: u8, args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         None => {
             let pause = !args.no_pause && io::stdin().is_terminal() && io::stdout().is_terminal();
             let walk_root = if lab.fresh_store {
-                let demo = root.join("labs").join(format!("{name}-demo"));
+                let demo = store.layout().labs().join(format!("{name}-demo"));
                 if demo.exists() {
                     std::fs::remove_dir_all(&demo)
                         .with_context(|| format!("removing {}", demo.display()))?;

@@ -30,7 +30,7 @@ pub struct LabProgress {
 
 impl Progress {
     fn path(store: &Store) -> std::path::PathBuf {
-        store.root().join("labs").join("progress.json")
+        store.layout().labs().join("progress.json")
     }
 
     /// Reads the progress (empty when there is none yet).

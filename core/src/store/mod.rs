@@ -10,17 +10,9 @@
 //!   then renamed into place, so a crash leaves either nothing or a whole, verified blob.
 //!
 //! The layout is an OCI image layout (so `skopeo`, `umoci` and friends can read it) plus the
-//! unpacked layers, each stored once and keyed by its [chain ID](crate::digest::ChainId):
-//!
-//! ```text
-//! oci-layout, index.json         the images, with their names as annotations
-//! blobs/sha256/<hex>             configs, manifests, layer tars: written once, verified on read
-//! layers/<chain-id>/layer.json   diff ID, parent chain, size of one unpacked layer
-//! layers/<chain-id>/diff/        its files, in OCI form (whiteouts as .wh. files)
-//! containers/<id>/               a container's config and read/write layer
-//! tmp/                           work in progress; emptied whenever the store is locked
-//! lock                           held by every process that changes the store
-//! ```
+//! unpacked layers, each stored once and keyed by its [chain ID](crate::digest::ChainId), and
+//! what an engine keeps beside them. [`layout`] lists every path under the root, and is the only
+//! module that names them.
 //!
 //! Reading needs no lock (every file is replaced by an atomic rename). Changing anything needs
 //! [`Store::lock`], which returns a [`Locked`] handle carrying the writing methods: two `capas`
@@ -39,6 +31,9 @@ use serde::{Deserialize, Serialize};
 use crate::digest::{ChainId, DiffId, Digest, HashingWriter};
 use crate::layer::{self, LayerError};
 use crate::reference::Reference;
+
+pub mod layout;
+pub use layout::Layout;
 
 /// Annotation holding the full image name of a reference (what containerd and Docker 25+ write).
 pub const ANNOTATION_NAME: &str = "io.containerd.image.name";
@@ -133,6 +128,7 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    layout: Layout,
 }
 
 /// One image the store knows: its ID, the manifest that describes it, and its names.
@@ -311,8 +307,12 @@ impl Store {
 
     /// Opens the store at `root`, creating an empty one if there is none yet.
     pub fn open(root: impl Into<PathBuf>) -> Result<Store> {
-        let store = Store { root: root.into() };
-        if !store.root.join("index.json").exists() {
+        let root: PathBuf = root.into();
+        let store = Store {
+            layout: Layout::new(root.clone()),
+            root,
+        };
+        if !store.layout.index().exists() {
             fs::create_dir_all(&store.root).map_err(io_err("creating store", &store.root))?;
             let locked = store.lock()?;
             locked.init()?;
@@ -325,11 +325,16 @@ impl Store {
         &self.root
     }
 
+    /// Every path under the store's root.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// Takes the store's lock, waiting for any other process that holds it. Leftovers of a
     /// process that died while writing are removed from `tmp/` now: whoever held the lock
     /// before is gone, so nothing there is in use.
     pub fn lock(&self) -> Result<Locked<'_>> {
-        let path = self.root.join("lock");
+        let path = self.layout.lock();
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -349,15 +354,12 @@ impl Store {
     }
 
     fn tmp_dir(&self) -> PathBuf {
-        self.root.join("tmp")
+        self.layout.tmp()
     }
 
     /// Where a blob lives: `blobs/sha256/<hex>`.
     pub fn blob_path(&self, digest: &Digest) -> PathBuf {
-        self.root
-            .join("blobs")
-            .join(digest.algorithm())
-            .join(digest.hex())
+        self.layout.blob(digest)
     }
 
     /// Whether the store holds a blob (its bytes are checked when it is read).
@@ -404,7 +406,7 @@ impl Store {
 
     /// Every blob in the store, sorted.
     pub fn blobs(&self) -> Result<Vec<Digest>> {
-        let dir = self.root.join("blobs/sha256");
+        let dir = self.layout.blobs();
         let mut out = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err("listing", &dir))? {
             let entry = entry.map_err(io_err("listing", &dir))?;
@@ -422,7 +424,7 @@ impl Store {
 
     /// Reads the image table from `index.json`.
     pub fn index(&self) -> Result<Index> {
-        let path = self.root.join("index.json");
+        let path = self.layout.index();
         let bytes = fs::read(&path).map_err(io_err("reading", &path))?;
         let oci: ImageIndex =
             serde_json::from_slice(&bytes).map_err(|source| StoreError::Json {
@@ -434,22 +436,22 @@ impl Store {
 
     /// Where an unpacked layer lives.
     pub fn layer_path(&self, chain_id: &ChainId) -> PathBuf {
-        self.root.join("layers").join(chain_id.digest().hex())
+        self.layout.layer(chain_id)
     }
 
     /// The files of an unpacked layer (in OCI form: whiteouts are `.wh.` files).
     pub fn layer_diff_dir(&self, chain_id: &ChainId) -> PathBuf {
-        self.layer_path(chain_id).join("diff")
+        self.layout.layer_diff(chain_id)
     }
 
     /// Whether a layer (with everything below it) is unpacked in the store.
     pub fn has_layer(&self, chain_id: &ChainId) -> bool {
-        self.layer_path(chain_id).join("layer.json").is_file()
+        self.layout.layer_record(chain_id).is_file()
     }
 
     /// The record of an unpacked layer.
     pub fn layer(&self, chain_id: &ChainId) -> Result<LayerRecord> {
-        let path = self.layer_path(chain_id).join("layer.json");
+        let path = self.layout.layer_record(chain_id);
         let bytes = fs::read(&path).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
                 StoreError::LayerNotFound {
@@ -471,7 +473,7 @@ impl Store {
 
     /// Every unpacked layer, sorted by chain ID.
     pub fn layers(&self) -> Result<Vec<LayerRecord>> {
-        let dir = self.root.join("layers");
+        let dir = self.layout.layers();
         let mut out = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err("listing", &dir))? {
             let entry = entry.map_err(io_err("listing", &dir))?;
@@ -515,21 +517,26 @@ impl Deref for Locked<'_> {
 
 impl<'s> Locked<'s> {
     fn init(&self) -> Result<()> {
-        for dir in ["blobs/sha256", "layers", "containers", "tmp"] {
-            let path = self.root.join(dir);
+        let layout = self.layout();
+        for path in [
+            layout.blobs(),
+            layout.layers(),
+            layout.containers(),
+            layout.tmp(),
+        ] {
             fs::create_dir_all(&path).map_err(io_err("creating", &path))?;
         }
-        self.write_file_atomic("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
-        if !self.root.join("index.json").exists() {
+        self.write_file_atomic(&layout.oci_layout(), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        if !layout.index().exists() {
             self.write_index(&Index::default())?;
         }
         Ok(())
     }
 
-    /// Writes a small file at the store's root (`name` is relative to it) by temp + fsync +
-    /// rename, so readers see the old or the new one.
-    pub fn write_file_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let target = self.root.join(name);
+    /// Writes a small file of the store (a path from [`Store::layout`]) by temp + fsync +
+    /// rename, then fsyncs its directory, so readers and a crash see the old or the new one.
+    pub fn write_file_atomic(&self, target: &Path, bytes: &[u8]) -> Result<()> {
+        let target = target.to_path_buf();
         let tmp_dir = self.tmp_dir();
         let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
             .map_err(io_err("creating temporary file in", &tmp_dir))?;
@@ -543,7 +550,7 @@ impl<'s> Locked<'s> {
             path: target.clone(),
             source: e.error,
         })?;
-        sync_dir(&self.root)
+        sync_dir(target.parent().unwrap_or(&self.root))
     }
 
     /// Replaces `index.json` with `index`, atomically.
@@ -559,7 +566,7 @@ impl<'s> Locked<'s> {
                 source,
             })?;
         let bytes = value;
-        self.write_file_atomic("index.json", &bytes)
+        self.write_file_atomic(&self.layout().index(), &bytes)
     }
 
     /// Starts writing a blob: bytes are hashed as they are written to a temporary file.
@@ -721,7 +728,7 @@ impl<'s> Locked<'s> {
         }
         let target = self.layer_path(&record.chain_id);
         fs::rename(&work, &target).map_err(io_err("moving layer into", &target))?;
-        sync_dir(&self.root.join("layers"))?;
+        sync_dir(&self.layout().layers())?;
         Ok(record)
     }
 
