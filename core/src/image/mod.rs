@@ -19,6 +19,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod instructions;
+
 use std::collections::BTreeSet;
 
 use oci_spec::image::{

@@ -536,21 +536,7 @@ impl<'s> Locked<'s> {
     /// Writes a small file of the store (a path from [`Store::layout`]) by temp + fsync +
     /// rename, then fsyncs its directory, so readers and a crash see the old or the new one.
     pub fn write_file_atomic(&self, target: &Path, bytes: &[u8]) -> Result<()> {
-        let target = target.to_path_buf();
-        let tmp_dir = self.tmp_dir();
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
-            .map_err(io_err("creating temporary file in", &tmp_dir))?;
-        tmp.write_all(bytes)
-            .map_err(io_err("writing", tmp.path()))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(io_err("syncing", &target))?;
-        tmp.persist(&target).map_err(|e| StoreError::Io {
-            action: "replacing",
-            path: target.clone(),
-            source: e.error,
-        })?;
-        sync_dir(target.parent().unwrap_or(&self.root))
+        write_file_atomic_in(&self.tmp_dir(), target, bytes)
     }
 
     /// Replaces `index.json` with `index`, atomically.
@@ -785,6 +771,27 @@ fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
         }
         other => other,
     }
+}
+
+/// The store's one atomic write, with its temporary file in `tmp_dir` (on the target's file
+/// system): the store's `tmp/` for [`Locked::write_file_atomic`], or a directory its caller
+/// owns, as a container its own directory, whose records are written while the container
+/// is open rather than under the lock.
+pub(crate) fn write_file_atomic_in(tmp_dir: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    let target = target.to_path_buf();
+    let mut tmp = tempfile::NamedTempFile::new_in(tmp_dir)
+        .map_err(io_err("creating temporary file in", tmp_dir))?;
+    tmp.write_all(bytes)
+        .map_err(io_err("writing", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err("syncing", &target))?;
+    tmp.persist(&target).map_err(|e| StoreError::Io {
+        action: "replacing",
+        path: target.clone(),
+        source: e.error,
+    })?;
+    sync_dir(target.parent().unwrap_or(tmp_dir))
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {

@@ -6,15 +6,14 @@
 //! through copy-on-write exactly as it would under overlayfs. A command runs to its end, so a
 //! capas container is either `Created` or `Exited`, never running.
 
-use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use capas_core::container::{self, CommitOptions, Container, ContainerConfig, Status};
+use capas_core::container::{self, CommitOptions, Container, ContainerConfig, Status, transfer};
 use capas_core::image::{self, Image};
 use capas_core::reference::Reference;
-use capas_core::shell::{FileKind, Fs, Shell};
+use capas_core::shell::Shell;
 use clap::Parser as _;
 
 use super::Context;
@@ -350,7 +349,8 @@ fn split_container_path(arg: &str) -> Option<(&str, &str)> {
     arg.split_once(':').filter(|(c, _)| !c.is_empty())
 }
 
-/// Runs `capas cp`, in either direction.
+/// Runs `capas cp`, in either direction: the copy itself is the engine's
+/// ([`capas_core::container::transfer`]).
 pub fn cp(ctx: &Context, args: CpArgs, _out: &mut dyn Write) -> anyhow::Result<i32> {
     match (
         split_container_path(&args.source),
@@ -358,92 +358,15 @@ pub fn cp(ctx: &Context, args: CpArgs, _out: &mut dyn Write) -> anyhow::Result<i
     ) {
         (Some((name, path)), None) => {
             let c = Container::open(&ctx.store, name)?;
-            let mut dest = PathBuf::from(&args.destination);
-            if dest.is_dir() {
-                dest.push(base_name(path));
-            }
-            copy_out(&c, path, &dest)?;
+            transfer::copy_from_container(&c, path, Path::new(&args.destination))?;
         }
         (None, Some((name, path))) => {
             let locked = ctx.store.lock().context("locking the store")?;
             let mut c = Container::open(&locked, name)?;
-            let src = Path::new(&args.source);
-            let mut dest = path.to_string();
-            if c.stat(&dest).is_ok_and(|s| s.kind == FileKind::Dir) {
-                let file = src
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                dest = format!("{}/{file}", dest.trim_end_matches('/'));
-            }
-            copy_in(&mut c, src, &dest)?;
+            transfer::copy_into_container(&mut c, Path::new(&args.source), path)?;
         }
         (Some(_), Some(_)) => bail!("copying between containers is not supported"),
         (None, None) => bail!("must specify at least one container source"),
     }
     Ok(0)
-}
-
-fn base_name(path: &str) -> &str {
-    path.trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(path)
-}
-
-/// Copies a container path (file, symlink or directory tree) to the host.
-fn copy_out(c: &Container, path: &str, dest: &Path) -> anyhow::Result<()> {
-    let stat = c
-        .lstat(path)
-        .with_context(|| format!("Could not find the file {path} in container {}", c.name()))?;
-    match stat.kind {
-        FileKind::Dir => {
-            fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
-            for entry in c.read_dir(path)? {
-                let child = format!("{}/{}", path.trim_end_matches('/'), entry.name);
-                copy_out(c, &child, &dest.join(&entry.name))?;
-            }
-        }
-        FileKind::Symlink => {
-            let target = stat.link_target.unwrap_or_default();
-            std::os::unix::fs::symlink(&target, dest)
-                .with_context(|| format!("creating {}", dest.display()))?;
-        }
-        FileKind::File => {
-            let mut reader = c.open_read(path)?;
-            let mut file =
-                fs::File::create(dest).with_context(|| format!("creating {}", dest.display()))?;
-            io::copy(&mut reader, &mut file)?;
-        }
-        FileKind::Other => bail!("{path}: not a regular file, directory or symlink"),
-    }
-    Ok(())
-}
-
-/// Copies a host path (file or directory tree) into the container (copy-on-write applies).
-fn copy_in(c: &mut Container, src: &Path, dest: &str) -> anyhow::Result<()> {
-    let meta = fs::symlink_metadata(src).with_context(|| format!("reading {}", src.display()))?;
-    if meta.is_dir() {
-        if c.lstat(dest).is_err() {
-            c.mkdir(dest, 0o755)?;
-        }
-        let mut children: Vec<_> = fs::read_dir(src)?.collect::<Result<_, _>>()?;
-        children.sort_by_key(|e| e.file_name());
-        for child in children {
-            let name = child.file_name().to_string_lossy().into_owned();
-            copy_in(
-                c,
-                &child.path(),
-                &format!("{}/{name}", dest.trim_end_matches('/')),
-            )?;
-        }
-    } else if meta.file_type().is_symlink() {
-        let target = fs::read_link(src)?;
-        c.symlink(&target.to_string_lossy(), dest)?;
-    } else {
-        c.write_from(dest, &mut fs::File::open(src)?, false)?;
-        use std::os::unix::fs::PermissionsExt;
-        c.chmod(dest, meta.permissions().mode() & 0o7777)?;
-    }
-    Ok(())
 }
