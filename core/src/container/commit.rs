@@ -84,6 +84,7 @@ pub fn commit(
         if cmd != image_cmd && cmd != whole {
             run_config.insert("Cmd".into(), Value::Array(cmd));
         }
+        let container_cmd = run_config.get("Cmd").cloned();
         // Each change as `docker build` would read it, with commit's own list of what it
         // accepts.
         let mut changes = Interpreter::new(Caller::Commit, '\\');
@@ -99,6 +100,21 @@ pub fn commit(
                         reason: other.to_string(),
                     },
                 })?;
+        }
+        // Then Docker merges the container's config back in (`daemon/commit.go`, `merge`):
+        // without an entrypoint, an emptied `Cmd` (`CMD []`, `ENTRYPOINT []`) is the
+        // container's again; a build keeps it empty (both observed on Docker 20.10).
+        let empty = |key: &str| {
+            run_config
+                .get(key)
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty)
+        };
+        if empty("Entrypoint")
+            && empty("Cmd")
+            && let Some(cmd) = container_cmd
+        {
+            run_config.insert("Cmd".into(), cmd);
         }
     }
 
