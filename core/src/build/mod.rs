@@ -24,6 +24,21 @@
 //!
 //! Like BuildKit, a built image has no local parent: `docker history` shows `<missing>`
 //! below its top row.
+//!
+//! # Where each part lives
+//!
+//! | file | concept |
+//! | --- | --- |
+//! | `mod.rs` | [`build`]: the stages, which of them the target needs, the errors |
+//! | `steps.rs` | a stage from `FROM` to its end, the file-system steps (a temporary container, or the cache), the export |
+//! | `state.rs` | the state between two steps: config, run config, layers, cache key |
+//! | `run.rs` | `RUN` in the container shell |
+//! | `copy.rs` | `COPY` and `ADD` (`--from`, `--chown`, `--chmod`, local tars) |
+//! | `config.rs` | `ARG`, `WORKDIR` and the config-only steps, which the instruction interpreter ([`crate::image::instructions`]) applies, the same one `commit --change` calls |
+//! | [`context`] | the build context and `.dockerignore` |
+//! | [`cache`] | the build cache |
+//! | [`parser`] | the Dockerfile grammar (it lives beside the interpreter, so that `commit` reads changes with it too) |
+
 pub mod cache;
 mod config;
 pub mod context;

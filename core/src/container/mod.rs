@@ -25,6 +25,9 @@
 //! containers/<id>/copy-ups.json   every copy-up: path, the layer it came from, bytes copied
 //! ```
 //!
+//! The two records are replaced whole, by the store's atomic write (temp file, fsync,
+//! rename): a crash leaves the old record or the new one.
+//!
 //! `rm` deletes that directory: the read/write layer, and every change in it, is gone. That
 //! is why data a container must keep goes to a volume, or into a new image with `commit`.
 //!
@@ -40,7 +43,7 @@
 //! | [`copy_up`] | copy-on-write: copy-up, whiteouts on delete, opaque directories |
 //! | [`fs`] | the shell's `Fs` over a container: paths resolved inside it, every write through copy-up |
 //! | [`diff`] | `docker diff`: A / C / D |
-//! | [`commit`] | `docker commit`: the read/write layer becomes an image's layer |
+//! | [`commit`](mod@commit) | `docker commit`: the read/write layer becomes an image's layer |
 //! | [`transfer`] | `docker cp`: copying between the host and a container |
 
 pub mod commit;

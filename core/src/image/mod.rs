@@ -9,6 +9,9 @@
 //! * the **image ID** is the SHA-256 of the config bytes exactly as stored. Change anything
 //!   (a label, a layer) and the config bytes change, so the ID changes: that is immutability.
 //!
+//! How a Dockerfile's instructions change a config (`ENV`, `CMD`, `EXPOSE`…), for a build
+//! and for `commit --change` alike, is [`instructions`]'s part.
+//!
 //! ```no_run
 //! use capas_core::{image, store::Store};
 //! let store = Store::open("/tmp/capas-doc")?;
