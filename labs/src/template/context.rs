@@ -377,14 +377,14 @@ impl Zero {
 /// `missingkey=error`) and reports that second error. So:
 /// * an object is a Go struct: it prints as `{v1 v2}` and its `json` keeps the field order,
 ///   except under the keys Docker's types declare as maps (`Labels`, `GraphDriver.Data`, …,
-///   [`MAP_KEYS`]), which print as `map[k:v]`, sorted;
+///   `MAP_KEYS` in this file), which print as `map[k:v]`, sorted;
 /// * an unknown field of a struct fails as in the raw run, `map has no entry for key
 ///   "Nope"`; an unknown key of a map is `<no value>`, as in the typed run;
 /// * `null` is a nil slice (`[]`, `len` 0, `json` `null`: `Config.Entrypoint`, `Env`,
 ///   `Cmd`…), a nil map under a map key (`map[]`), or a nil pointer under the keys of
-///   [`POINTER_KEYS`] (`<nil>`);
+///   `POINTER_KEYS` (`<nil>`);
 /// * the fields Docker's JSON leaves out when empty are there with their zero values
-///   ([`ABSENT`]: `{{.Config.ExposedPorts}}` is `map[]`);
+///   (`ABSENT`: `{{.Config.ExposedPorts}}` is `map[]`);
 /// * integers are `int` (`{{gt .Size 1000}}` compares), other numbers `float64`.
 ///
 /// The top-level struct is named for Docker's type only in messages; capas passes
