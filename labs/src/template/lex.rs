@@ -537,7 +537,9 @@ impl<'a> Lexer<'a> {
             '`' => Err(State::RawQuote),
             '$' => Err(State::Variable),
             '\'' => Err(State::Char),
-            '.' if !self.peek().is_some_and(|n| n.is_ascii_digit()) => Err(State::Field),
+            // `.Field`, unless a digit follows (`.5`) or nothing does: then a number, which
+            // the parser refuses (`illegal number syntax: "."`), as Go's does.
+            '.' if self.peek().is_some_and(|n| !n.is_ascii_digit()) => Err(State::Field),
             '.' | '+' | '-' | '0'..='9' => {
                 self.backup(Some(c));
                 Err(State::Number)

@@ -1072,6 +1072,17 @@ mod tests {
             error("{{with $y := .}}{{end}}{{$y}}"),
             r#"template: :1: undefined variable "$y""#
         );
+        assert_eq!(error("{{."), r#"template: :1: illegal number syntax: ".""#);
+        assert_eq!(error("{{ ."), r#"template: :1: illegal number syntax: ".""#);
+        assert_eq!(error("{{$"), "template: :1: unclosed action");
+        assert_eq!(
+            error("{{-}}"),
+            r#"template: :1: illegal number syntax: "-""#
+        );
+        assert_eq!(
+            error("{{- -}}"),
+            r#"template: :1: illegal number syntax: "-""#
+        );
     }
 
     #[test]

@@ -1006,6 +1006,22 @@ const IMAGES: &[(&str, Result<&str, &str>)] = &[
     ),
 ];
 
+/// More of `docker history --format … capas-template-test/imp:1` (CLI 28.2.2).
+const HISTORY_MORE: &[(&str, Result<&str, &str>)] = &[
+    (
+        "{{\"x\" | printf \"%s\" | .Size}}",
+        Err(
+            "template parsing error: template: :1:22: executing \"\" at <.Size>: wrong number of args for Size: want 0 got 1",
+        ),
+    ),
+    (
+        "{{$x := 1}}{{$x.Y}}",
+        Err(
+            "template parsing error: template: :1:15: executing \"\" at <$x.Y>: can't evaluate field Y in type int",
+        ),
+    ),
+];
+
 /// `docker ps -a --format` (CLI 28.2.2).
 const CONTAINERS: &[(&str, Result<&str, &str>)] = &[
     (
@@ -1049,6 +1065,12 @@ const CONTAINERS: &[(&str, Result<&str, &str>)] = &[
 #[test]
 fn history_formats_match_docker() {
     check("history of built:1", HISTORY_BUILT, &built_history(), None);
+    check(
+        "more history of imp:1",
+        HISTORY_MORE,
+        &imported_history(),
+        None,
+    );
     check(
         "history of imp:1",
         HISTORY_IMPORTED,
