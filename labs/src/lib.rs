@@ -13,3 +13,4 @@ pub mod cli;
 pub mod clock;
 pub mod format;
 pub mod lab;
+pub mod template;
