@@ -29,7 +29,7 @@ use crate::svg::{self, Svg};
 struct Words {
     rw: &'static str,
     rw_note: [&'static str; 2],
-    ro_note: [&'static str; 3],
+    ro_note: &'static str,
     empty: &'static str,
     layer: &'static str,
     copy_up: &'static str,
@@ -61,17 +61,13 @@ struct Words {
 const EN: Words = Words {
     rw: "container layer (read/write)",
     rw_note: ["one per container,", "removed with it"],
-    ro_note: [
-        "read-only: never written,",
-        "shared by every container",
-        "of the image",
-    ],
+    ro_note: "read-only layers: never written, shared by every container of the image",
     empty: "empty: nothing written yet",
     layer: "layer",
     copy_up: "copy-up",
     copied_from: "copied whole from layer",
     whiteout: "whiteout",
-    hides_in: "hides the file of layer",
+    hides_in: "hides it in layer",
     opaque: "opaque",
     opaque_note: "hides what the layers below have in it",
     added: "added",
@@ -79,10 +75,10 @@ const EN: Words = Words {
     untouched: "still here, untouched",
     still_there: "still here, hidden",
     more: "more",
-    legend: "C: copy-up (copied whole, then changed)   D: whiteout (a mark that hides)",
+    legend: "C: copy-up (copied whole, then changed) · D: whiteout (a mark that hides)",
     layers: "layers",
     shared: "shared: stored once",
-    images_say: "`images` adds up",
+    images_say: "images adds up",
     store_keeps: "the store keeps each layer once",
     storage: "Storage",
     sum_sizes: "the images' sizes added up",
@@ -97,17 +93,13 @@ const EN: Words = Words {
 const ES: Words = Words {
     rw: "capa del contenedor (lectura/escritura)",
     rw_note: ["una por contenedor,", "se borra con él"],
-    ro_note: [
-        "solo lectura: nunca se",
-        "escriben; las comparten",
-        "los contenedores",
-    ],
+    ro_note: "capas de solo lectura: nunca se escriben; las comparten todos sus contenedores",
     empty: "vacía: aún no se ha escrito nada",
     layer: "capa",
     copy_up: "copy-up",
     copied_from: "copiado entero de la capa",
     whiteout: "whiteout",
-    hides_in: "oculta el archivo de la capa",
+    hides_in: "lo oculta en la capa",
     opaque: "opaco",
     opaque_note: "oculta lo que las capas de abajo tienen dentro",
     added: "añadido",
@@ -115,10 +107,10 @@ const ES: Words = Words {
     untouched: "sigue aquí, intacto",
     still_there: "sigue aquí, oculto",
     more: "más",
-    legend: "C: copy-up (se copia entero y se cambia)   D: whiteout (una marca que oculta)",
+    legend: "C: copy-up (se copia entero y se cambia) · D: whiteout (una marca que oculta)",
     layers: "capas",
     shared: "compartida: se guarda una vez",
-    images_say: "`images` suma",
+    images_say: "images suma",
     store_keeps: "el almacén guarda cada capa una vez",
     storage: "Almacenamiento",
     sum_sizes: "los tamaños de las imágenes, sumados",
@@ -316,8 +308,8 @@ fn stack(store: &Store, w: &Words, name: &str) -> anyhow::Result<String> {
     let rw_h = 34 + LINE * rw_lines;
     let top = 56;
     let stack_top = top + rw_h + 16;
-    let height = stack_top + ROW * layers.len() as i32 + 54;
-    let mut s = Svg::new(900, height);
+    let height = stack_top + ROW * layers.len() as i32 + 66;
+    let mut s = Svg::new(920, height);
 
     s.text(
         LEFT,
@@ -370,7 +362,7 @@ fn stack(store: &Store, w: &Words, name: &str) -> anyhow::Result<String> {
         s.text(
             LEFT + 300,
             y,
-            &svg::fit(&note, 46),
+            &svg::fit(&note, 40),
             &format!("small {class}"),
         );
         if let Some((layer, class, label)) = target {
@@ -404,30 +396,26 @@ fn stack(store: &Store, w: &Words, name: &str) -> anyhow::Result<String> {
         );
     }
     let bottom = stack_top + ROW * layers.len() as i32 - 4;
-    s.line(
-        LEFT + BOX_W + 8,
-        stack_top,
-        LEFT + BOX_W + 8,
-        bottom,
-        "guide",
-    );
-    for (k, line) in w.ro_note.iter().enumerate() {
+    s.text(LEFT, bottom + 22, w.ro_note, "small muted");
+
+    // Each copy-up and whiteout points at the layer whose file it concerns; that file stays
+    // there, which the label beside the layer says. A copy-up goes up from its layer; a
+    // whiteout looks down at the file it hides.
+    for (k, (y, layer, class, label, path)) in arrows.iter().enumerate() {
+        let x = LEFT + BOX_W - 12 - 14 * k as i32;
+        let ly = layer_y(*layer);
+        if *class == "cow" {
+            s.arrow(x, ly, x, y - 4, class);
+        } else {
+            s.arrow(x, y - 4, x, ly, class);
+        }
+        let text = format!("{}: {label}", svg::fit(base(path), 14));
         s.text(
             LEFT + BOX_W + 16,
-            stack_top + 16 + 16 * k as i32,
-            line,
-            "small muted",
+            ly + 18,
+            &text,
+            &format!("small {class}t"),
         );
-    }
-
-    // Each copy-up and whiteout points at the layer whose file it concerns; that file stays.
-    for (k, (y, layer, class, label, path)) in arrows.iter().enumerate() {
-        let x = LEFT + BOX_W - 24 - 16 * k as i32;
-        let ly = layer_y(*layer);
-        s.arrow(x, ly, x, y + 6, class);
-        let text = format!("{} {label}", svg::fit(path, 28));
-        let tx = x - 8 - svg::text_width(&text, 12);
-        s.text(tx, ly + 18, &text, &format!("small {class}t"));
     }
     s.text(LEFT, height - 18, w.legend, "small muted");
     Ok(s.finish(&format!("{name}: {image_name} + {}", w.rw)))
@@ -476,7 +464,12 @@ fn shared(store: &Store, w: &Words, names: &[String]) -> anyhow::Result<String> 
         s.text(
             x,
             50,
-            &format!("{} {}, {}", layers.len(), w.layers, size3(*size)),
+            &format!(
+                "{} {}, {}",
+                layers.len(),
+                if layers.len() == 1 { w.layer } else { w.layers },
+                size3(*size)
+            ),
             "small muted",
         );
         for (i, layer) in layers.iter().enumerate().skip(common) {
@@ -567,7 +560,7 @@ fn savings(store: &Store, w: &Words, name: &str) -> anyhow::Result<String> {
     const LEFT: i32 = 20;
     const LABEL: i32 = 330;
     const BAR: i32 = 440;
-    let width = LEFT * 2 + LABEL + BAR + 110;
+    let width = LEFT * 2 + LABEL + BAR + 200;
     let scale = |v: u64| -> i32 {
         let max = sum.max(bytes).max(1);
         ((v as u128 * BAR as u128) / max as u128) as i32

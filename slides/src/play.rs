@@ -56,7 +56,7 @@ impl fmt::Display for Difference {
 
 /// Runs a deck on a fresh store with the given `capas` binary.
 pub fn play(deck: &Deck, capas: &Path) -> anyhow::Result<Played> {
-    let session = Session::new(capas)?;
+    let session = Session::new(capas, deck.lang())?;
     let name = deck.name();
     let mut printed = deck.clone();
     let mut runs = Vec::new();

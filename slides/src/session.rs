@@ -8,6 +8,7 @@
 //! | "now" (`10 months ago`, `Less than a second ago`) | `CAPAS_NOW` = [`NOW`], the lab snapshots' instant |
 //! | the creation time of commits, builds, containers | `SOURCE_DATE_EPOCH` = [`NOW`] |
 //! | the store, the home directory, the current directory | fresh ones, in a temporary directory |
+//! | the language of the labs' texts (`capas labs`) | `LANG`, the deck's (`es_ES.UTF-8`, `en_US.UTF-8`) |
 //! | the rest of the environment | cleared (only `PATH`, and `TZ=UTC`) |
 //!
 //! and [`filter`] rewrites what is still volatile in an output, in one place.
@@ -31,6 +32,8 @@ pub const NOW: &str = "1709294400";
 pub struct Session {
     dir: tempfile::TempDir,
     capas: PathBuf,
+    /// `LANG` of the commands: the deck's language (`capas labs` speaks it).
+    lang: &'static str,
 }
 
 /// What one command did.
@@ -43,8 +46,9 @@ pub struct Ran {
 }
 
 impl Session {
-    /// A new session that runs `capas` (see [`capas_binary`]).
-    pub fn new(capas: &Path) -> anyhow::Result<Session> {
+    /// A new session that runs `capas` (see [`capas_binary`]) for a deck in `lang` (`es`,
+    /// `en`).
+    pub fn new(capas: &Path, lang: &str) -> anyhow::Result<Session> {
         let dir = tempfile::Builder::new()
             .prefix("capas-deck-")
             .tempdir()
@@ -54,6 +58,11 @@ impl Session {
         Ok(Session {
             dir,
             capas: capas.to_path_buf(),
+            lang: if lang == "en" {
+                "en_US.UTF-8"
+            } else {
+                "es_ES.UTF-8"
+            },
         })
     }
 
@@ -99,6 +108,7 @@ impl Session {
             .env("CAPAS_NOW", NOW)
             .env("SOURCE_DATE_EPOCH", NOW)
             .env("TZ", "UTC")
+            .env("LANG", self.lang)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

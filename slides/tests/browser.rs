@@ -50,9 +50,9 @@ fn an_exported_deck_renders_in_a_browser() {
         "the title names slide 1 of {expected}"
     );
 
-    // Slide 7 of lab03 is its picture: the stack drawn inline.
+    // Slide 8 of lab03 is its picture: the stack drawn inline.
     let shot = out.path().join("slide.png");
-    browser::screenshot(&format!("{url}#7"), 1280, 720, 1, &shot).expect("a screenshot");
+    browser::screenshot(&format!("{url}#8"), 1280, 720, 1, &shot).expect("a screenshot");
     let (width, height, distinct, dark) = pixels(&shot);
     assert_eq!((width, height), (1280, 720));
     assert!(distinct > 20, "a blank page: {distinct} colours");
