@@ -459,7 +459,7 @@ html,body{margin:0;height:100%;background:#f6f7f9;color:#1d2733;font-family:"Dej
 h1,h2,h3{color:#24425f;margin:.2em 0 .5em}
 h1{font-size:1.6em;border-bottom:3px solid #c47a00;padding-bottom:.2em}
 code{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:.9em;background:#eef2f6;padding:0 .2em;border-radius:3px}
-pre{background:#1d2733;color:#e8edf2;padding:.8em 1em;border-radius:6px;overflow:auto;font-size:.5em;line-height:1.3}
+pre{background:#1d2733;color:#e8edf2;padding:.8em 1em;border-radius:6px;overflow:auto;font-size:.6em;line-height:1.3}
 pre code{background:none;padding:0;font-size:1em;color:inherit}
 pre.console .prompt{color:#f0b44c;font-weight:bold}
 pre.console .command{color:#ffffff;font-weight:bold}

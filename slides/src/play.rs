@@ -215,17 +215,26 @@ impl Played {
                     std::fs::create_dir_all(parent)?;
                 }
                 std::fs::write(&svg_path, &drawing.svg)?;
-                written.push(svg_path.display().to_string());
+                written.push(relative(&svg_path));
             }
             let png_path = self.dir().join(&picture.image);
             let stamp = svg_stamp(&drawing.svg);
             if png::source_stamp(&png_path).ok().flatten().as_deref() != Some(stamp.as_str()) {
                 png::rasterize(&svg_path, &png_path, &stamp)?;
-                written.push(png_path.display().to_string());
+                written.push(relative(&png_path));
             }
         }
         Ok(written)
     }
+}
+
+/// A path from the workspace's root, for messages.
+fn relative(path: &Path) -> String {
+    let root = crate::workspace_root();
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// What a PNG records of the SVG it was made from: `sha256:<hex>` of its bytes.
